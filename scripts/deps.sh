@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Jetstream needs, and only those missing.
+#   scripts/deps.sh run     build and run the platform
+#   scripts/deps.sh test    also everything `make test` uses
+#   scripts/deps.sh bench   also the peers the benchmarks compare against
+# Safe to run again: with nothing missing it changes nothing and takes well
+# under a second.
+set -euo pipefail
+profile=${1:-run}
+
+pkgs=(gcc make cmake ninja-build pkg-config openssl ca-certificates curl
+      libssl-dev libuv1-dev libjansson-dev)
+case $profile in
+  run) ;;
+  test) pkgs+=(clang libclang-rt-14-dev libcmocka-dev iproute2 procps) ;;
+  bench) pkgs+=(clang libclang-rt-14-dev libcmocka-dev wrk nginx-light testssl.sh
+               util-linux procps) ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Try without refreshing the package lists first; refresh once if that fails.
+if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
