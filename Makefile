@@ -20,7 +20,7 @@ build: deps
 
 # Starts the platform in the foreground with its embedded defaults.
 run: build
-	./$(BUILD)/jetstream run
+	./$(BUILD)/jetstream up
 
 # Installs, builds with gcc and with clang (ASan + UBSan), runs every test,
 # smoke-runs every fuzz target, and ends with a summary line.
