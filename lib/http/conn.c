@@ -574,7 +574,9 @@ read_body(struct jet_http_conn *c)
 	return rc;
 }
 
-static void
+/* Parses the next head from rbuf.  Returns false when it is incomplete
+ * (wait for more bytes), true when it was handled one way or another. */
+static bool
 start_request(struct jet_http_conn *c)
 {
 	struct jet_http_server *srv = c->w->srv;
@@ -588,13 +590,13 @@ start_request(struct jet_http_conn *c)
 			set_state(c, CONN_READ_HEAD);
 			c->deadline_ms = now_ms() + srv->conf.header_timeout_ms;
 		}
-		return;
+		return false;
 	}
 	c->req.start_ns = jet_now_ns();
 	if (n < 0) {
 		c->msg.nheaders = 0;
 		respond_protocol_error(c, status, true, NULL);
-		return;
+		return true;
 	}
 	c->head_len = (size_t)n;
 	c->nrequests++;
@@ -608,12 +610,13 @@ start_request(struct jet_http_conn *c)
 			srv->conf.limits.max_head);
 	if (c->msg.body == JET_HTTP_BODY_NONE) {
 		dispatch(c);
-		return;
+		return true;
 	}
 	set_state(c, CONN_READ_BODY);
 	c->deadline_ms = now_ms() + srv->conf.body_timeout_ms;
 	if (c->msg.expect_continue && c->rbuf.len == c->head_len)
 		jet_buf_append_str(&c->wbuf, "HTTP/1.1 100 Continue\r\n\r\n");
+	return true;
 }
 
 /* Runs the state machine over what rbuf holds, as far as it can go. */
@@ -628,8 +631,7 @@ conn_process(struct jet_http_conn *c)
 				break; /* the peer is not reading: stop taking requests */
 			if (c->rbuf.len == 0)
 				break;
-			start_request(c);
-			if (c->state == CONN_IDLE || c->state == CONN_READ_HEAD)
+			if (!start_request(c))
 				break; /* head incomplete */
 			continue;
 		}
@@ -719,6 +721,49 @@ conn_update_poll(struct jet_http_conn *c)
 	}
 }
 
+/* Moves a slice that pointed into [from, from + len) to the same offset
+ * from to; other slices (route names, literals) are left alone.  Compared
+ * as integers: from is no longer a live allocation. */
+static struct jet_str
+rebase(struct jet_str s, uintptr_t from, size_t len, const char *to)
+{
+	uintptr_t p = (uintptr_t)s.p;
+
+	if (s.p != NULL && p >= from && p <= from + len)
+		s.p = to + (p - from);
+	return s;
+}
+
+/*
+ * Appends to rbuf.  The parsed head (msg) borrows from rbuf, and growing it
+ * may move it: then every slice is moved along, so a head parsed before its
+ * body arrived stays valid.
+ */
+static int
+rbuf_append(struct jet_http_conn *c, const char *p, size_t n)
+{
+	uintptr_t old = (uintptr_t)c->rbuf.data;
+	size_t len = c->rbuf.len;
+	int rc = jet_buf_append(&c->rbuf, p, n);
+	struct jet_http_request *m = &c->msg;
+	const char *to = c->rbuf.data;
+
+	if (rc != JET_OK || old == 0 || old == (uintptr_t)to || c->head_len == 0)
+		return rc;
+	m->method_name = rebase(m->method_name, old, len, to);
+	m->target = rebase(m->target, old, len, to);
+	m->path = rebase(m->path, old, len, to);
+	m->query = rebase(m->query, old, len, to);
+	m->host = rebase(m->host, old, len, to);
+	for (size_t i = 0; i < m->nheaders; i++) {
+		m->headers[i].name = rebase(m->headers[i].name, old, len, to);
+		m->headers[i].value = rebase(m->headers[i].value, old, len, to);
+	}
+	for (size_t i = 0; i < c->req.params.n; i++)
+		c->req.params.value[i] = rebase(c->req.params.value[i], old, len, to);
+	return rc;
+}
+
 static void
 handshake_done(struct jet_http_conn *c)
 {
@@ -797,23 +842,20 @@ on_poll(uv_poll_t *h, int status, int events)
 		/* One read per event (the loop is level-triggered), plus whatever
 		 * TLS already decrypted and holds. */
 		do {
+			/* Read into the worker's scratch buffer and keep only what
+			 * arrived: an idle connection costs no 16 KiB buffer. */
+			size_t room = JET_MIN(c->rbuf.max - c->rbuf.len, sizeof(c->w->scratch));
 			ssize_t n;
 
-			if (jet_buf_reserve(&c->rbuf, 1) != JET_OK)
-				break; /* full: the parser will say 431 / we wait */
-			n = jet_stream_read(&c->stream, c->rbuf.data + c->rbuf.len,
-				JET_MIN(c->rbuf.max - c->rbuf.len, (size_t)JET_HTTP_READ_CHUNK));
+			if (room == 0)
+				break; /* full: the parser says 431, or we wait */
+			n = jet_stream_read(&c->stream, c->w->scratch, room);
 			if (n == JET_AGAIN)
 				break;
-			if (n < 0) {
+			if (n < 0 || rbuf_append(c, c->w->scratch, (size_t)n) != JET_OK) {
 				jet_http_conn_close(c);
 				return;
 			}
-			if (jet_buf_reserve(&c->rbuf, (size_t)n) != JET_OK) {
-				jet_http_conn_close(c);
-				return;
-			}
-			c->rbuf.len += (size_t)n;
 		} while (jet_stream_pending(&c->stream) && c->rbuf.len < c->rbuf.max);
 		conn_process(c);
 		return;

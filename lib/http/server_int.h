@@ -94,6 +94,7 @@ struct jet_http_worker {
 	int64_t date_sec;
 	char id_prefix[12];           /* random per worker, for request ids */
 	uint64_t id_counter;
+	char scratch[JET_HTTP_READ_CHUNK]; /* one read's bytes, before rbuf */
 };
 
 struct jet_http_server {

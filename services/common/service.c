@@ -93,7 +93,7 @@ build_tls(struct jet_service *svc, char *err, size_t errlen)
 	struct jet_service_conf *c = &svc->conf;
 	struct jet_tls_server_conf tc;
 	char key_path[512];
-	char tlsdir[512];
+	char tlsdir[400]; /* leaves room for "/server.crt" in 512 */
 
 	memset(&tc, 0, sizeof(tc));
 	if (empty(c->tls_cert) != empty(c->tls_key)) {

@@ -45,7 +45,7 @@ struct jet_testconn {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	int handshake_rc;        /* 1 on success */
-	char buf[1 << 16];       /* bytes received and not yet returned */
+	char buf[1 << 18];       /* bytes received and not yet returned */
 	size_t len;
 };
 
