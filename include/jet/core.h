@@ -94,7 +94,8 @@ int jet_buf_append_str(struct jet_buf *b, const char *s);
 /* printf-style append; fails without change when the result would pass max. */
 int jet_buf_printf(struct jet_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int jet_buf_vprintf(struct jet_buf *b, const char *fmt, va_list ap);
+int jet_buf_vprintf(struct jet_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Drops the first n bytes (n <= len). */
 void jet_buf_consume(struct jet_buf *b, size_t n);
 void jet_buf_reset(struct jet_buf *b);

@@ -318,6 +318,22 @@ write_response(struct jet_http_conn *c, int status, const char *content_type, co
 	return b->len - before;
 }
 
+/* After a response is queued: close, or make the connection ready for the
+ * next request (the finished head leaves rbuf, so it is never answered
+ * twice). */
+static void
+finish_request(struct jet_http_conn *c)
+{
+	if (!c->keep_alive) {
+		set_state(c, CONN_CLOSING);
+		return;
+	}
+	jet_buf_consume(&c->rbuf, c->head_len);
+	c->head_len = 0;
+	set_state(c, CONN_IDLE);
+	c->deadline_ms = now_ms() + c->w->srv->conf.idle_timeout_ms;
+}
+
 /* An error the server produces itself, outside any handler.  close: the
  * connection cannot be trusted any more (framing errors). */
 static void
@@ -344,8 +360,9 @@ respond_protocol_error(struct jet_http_conn *c, int status, bool close_after, co
 	if (c->req.start_ns == 0)
 		c->req.start_ns = jet_now_ns();
 	request_done(c, status, n);
-	if (n == 0 || !c->keep_alive)
-		set_state(c, CONN_CLOSING);
+	if (n == 0)
+		c->keep_alive = false;
+	finish_request(c);
 }
 
 /* ------------------------------------------------------------------------
@@ -455,15 +472,9 @@ jet_http_respond(struct jet_http_req *req, int status, const char *content_type,
 		status = 500;
 	}
 	request_done(c, status, n);
-	if (!c->keep_alive || n == 0) {
-		set_state(c, CONN_CLOSING);
-	} else {
-		/* The head and body of this request are done with. */
-		jet_buf_consume(&c->rbuf, c->head_len);
-		c->head_len = 0;
-		set_state(c, CONN_IDLE);
-		c->deadline_ms = now_ms() + c->w->srv->conf.idle_timeout_ms;
-	}
+	if (n == 0)
+		c->keep_alive = false;
+	finish_request(c);
 	/* A synchronous answer returns into conn_process, which carries on;
 	 * an asynchronous one restarts the machine here. */
 	if (!c->in_dispatch)
@@ -519,8 +530,8 @@ dispatch(struct jet_http_conn *c)
 		return;
 	}
 	/* Defence in depth: the handshake already refused these. */
-	if (jet_tls_server_mtls(srv->conf.tls) == JET_MTLS_REQUIRED && !srv->conf.plain_http &&
-		c->peer_id == NULL) {
+	if (!srv->conf.plain_http && c->peer_id == NULL &&
+		jet_tls_server_mtls(srv->conf.tls) == JET_MTLS_REQUIRED) {
 		jet_http_conn_close(c);
 		return;
 	}

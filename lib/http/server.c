@@ -408,8 +408,10 @@ jet_http_server_run(struct jet_http_server *srv, bool handle_signals)
 		uv_signal_start(&m.sigterm, on_signal, SIGTERM);
 		uv_signal_start(&m.sigint, on_signal, SIGINT);
 		uv_signal_start(&m.sighup, on_signal, SIGHUP);
-		signal(SIGPIPE, SIG_IGN);
 	}
+	/* OpenSSL writes with write(2): a peer that vanished must cost us an
+	 * EPIPE on that connection, not the process. */
+	signal(SIGPIPE, SIG_IGN);
 	for (unsigned i = 0; i < srv->nworkers; i++) {
 		struct jet_http_worker *w = &srv->workers[i];
 

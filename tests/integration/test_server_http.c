@@ -375,6 +375,31 @@ not_found_and_method_not_allowed_are_json(void **state)
 		"GET /items/../hello HTTP/1.1\r\nHost: x\r\n\r\n", resp, sizeof(resp)), 404);
 }
 
+/* Errors the server answers itself keep the connection usable, and each
+ * request is answered exactly once. */
+static void
+server_errors_answered_once_on_keepalive(void **state)
+{
+	struct jet_testsrv *t = *state;
+	struct jet_http_server_stats before, after;
+	struct jet_testconn c;
+
+	jet_http_server_stats(t->srv, &before);
+	assert_int_equal(jet_testconn_open(&c, port_of(state), &plain), 0);
+	jet_testconn_send_str(&c, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+		"DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+		"BREW /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+		"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(jet_testconn_response(&c, resp, sizeof(resp)), 404);
+	assert_int_equal(jet_testconn_response(&c, resp, sizeof(resp)), 405);
+	assert_int_equal(jet_testconn_response(&c, resp, sizeof(resp)), 501);
+	assert_int_equal(jet_testconn_response(&c, resp, sizeof(resp)), 200);
+	assert_non_null(strstr(resp, "\r\n\r\nhello"));
+	jet_http_server_stats(t->srv, &after);
+	assert_int_equal(after.requests - before.requests, 4);
+	jet_testconn_close(&c);
+}
+
 static void
 head_has_no_body(void **state)
 {
@@ -657,6 +682,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(limits_answer_with_their_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(exact_body_limit_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_found_and_method_not_allowed_are_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(server_errors_answered_once_on_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(head_has_no_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(connection_close_and_http10, setup, teardown),
 		cmocka_unit_test_setup_teardown(expect_continue_gets_100, setup, teardown),

@@ -19,7 +19,7 @@
 #include "jet/server.h"
 #include "jet/tls.h"
 #include "testnet.h"
-#include "testpki.h"
+#include "testpki_more.h"
 
 static struct jet_testpki pki;
 static char resp[1 << 16];
@@ -273,12 +273,15 @@ crl_reload_revokes_without_restart(void **state)
 	struct fixture f;
 	struct jet_testconn_opts o = { .ca = pki.ca, .cert = pki.client.cert,
 		.key = pki.client.key };
-	char cmd[1400], err[256];
+	char err[256];
 
 	assert_int_equal(start(&f, JET_MTLS_REQUIRED, 3600, true), 0);
 	assert_int_equal(jet_test_request(f.srv.port, &o, get_whoami, resp, sizeof(resp)), 200);
-	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", pki.crl_client, f.crl_path);
-	assert_int_equal(system(cmd), 0);
+	{
+		const char *const certs[] = { pki.client_revoked.cert, pki.client.cert };
+
+		assert_int_equal(jet_testpki_crl_revoking(&pki, certs, 2, f.crl_path), JET_OK);
+	}
 	assert_int_equal(jet_tls_server_reload(f.tls, err, sizeof(err)), JET_OK);
 	o.min_version = o.max_version = TLS1_3_VERSION;
 	assert_refused(f.srv.port, pki.client.cert, pki.client.key, TLS1_3_VERSION);
