@@ -258,8 +258,14 @@ jet_testconn_wait_closed(struct jet_testconn *c, int timeout_ms)
 void
 jet_testconn_close(struct jet_testconn *c)
 {
-	if (c->ssl)
+	if (c->ssl) {
+		/* A clean close_notify: without it OpenSSL marks the session
+		 * not resumable, as a real client's would not be. */
+		if (c->handshake_rc == 1)
+			SSL_shutdown(c->ssl);
+		ERR_clear_error();
 		SSL_free(c->ssl);
+	}
 	if (c->ctx)
 		SSL_CTX_free(c->ctx);
 	if (c->fd >= 0)
