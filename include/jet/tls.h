@@ -47,6 +47,9 @@ struct jet_tls_server; /* opaque; thread-safe */
  * names the file at fault (never key material). */
 int jet_tls_server_new(const struct jet_tls_server_conf *conf, struct jet_tls_server **out,
 	char *err, size_t errlen);
+/* Frees ts (NULL is fine).  Call it only after every SSL made by
+ * jet_tls_server_ssl_new has been freed: their handshakes use ts's ticket
+ * keys. */
 void jet_tls_server_free(struct jet_tls_server *ts);
 
 /* A new SSL for an accepted connection, from the current context; NULL on
