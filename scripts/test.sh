@@ -17,8 +17,8 @@ passed=0 failed=0 failed_names=()
 run_stage() { # name builddir cmake-args...
   local name=$1 dir=$2; shift 2
   echo "== $name: configure and build ($dir)"
-  if ! cmake -S . -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1; then
-    cat "$dir.configure.log"; failed=$((failed + 1)); failed_names+=("$name:build"); return
+  if ! cmake -S . -B "$dir" -G Ninja "$@" >"$dir/configure.log" 2>&1; then
+    cat "$dir/configure.log"; failed=$((failed + 1)); failed_names+=("$name:build"); return
   fi
   if ! cmake --build "$dir" -j "$jobs"; then
     failed=$((failed + 1)); failed_names+=("$name:build"); return
