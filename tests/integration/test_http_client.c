@@ -305,7 +305,8 @@ h_slow(struct jet_http_req *req, const void *udata)
 
 	(void)udata;
 	if (m->query.len > 3 && memcmp(m->query.p, "ms=", 3) == 0)
-		assert_int_equal(jet_parse_u64(m->query.p + 3, m->query.len - 3, 60000, &ms), JET_OK);
+		assert_int_equal(jet_parse_u64(m->query.p + 3, m->query.len - 3, 60000, &ms),
+			JET_OK);
 	assert_non_null(s);
 	s->req = req;
 	uv_timer_init(jet_http_req_loop(req), &s->t);
@@ -839,7 +840,8 @@ test_validation(void **state)
 		"CONNECTION", "Keep-Alive", "TE", "Trailer", "Upgrade", "Proxy-Connection",
 		"Bad Name", "Bad:Name", "" };
 	static const char *bad_hosts[] = { "", "-x.example", "a b", "x\r\n.example",
-		"[::1]", "host/path", "user@host" };
+		"[::1]", "host/path", "user@host", "a..b", ".example", "127.1", "2130706433",
+		"0x7f.1", "10.0.0.0x1", "example.123" };
 
 	(void)state;
 	tc_conf(&t);
@@ -1133,7 +1135,8 @@ test_interim_responses(void **state)
 	result_reset(&r);
 	/* An endless stream of 100 Continue is cut off. */
 	for (int i = 0; i < 17; i++)
-		off += (size_t)snprintf(many + off, sizeof(many) - off, "HTTP/1.1 100 Continue\r\n\r\n");
+		off += (size_t)snprintf(many + off, sizeof(many) - off,
+			"HTTP/1.1 100 Continue\r\n\r\n");
 	snprintf(many + off, sizeof(many) - off, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 	raw_get(fn_canned, many, NULL, JET_HTTP_GET, &r, NULL);
 	assert_int_equal(r.rc, JET_EPROTO);
@@ -1187,19 +1190,22 @@ test_oversize(void **state)
 	body[sizeof(body) - 1] = '\0';
 
 	/* Content-Length at the limit, then one past it. */
-	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n%.1000s", body);
+	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n%.1000s",
+		body);
 	raw_get(fn_canned, resp, &conf, JET_HTTP_GET, &r, NULL);
 	assert_int_equal(r.rc, JET_OK);
 	assert_int_equal(r.body_len, 1000);
 	result_reset(&r);
-	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: 1001\r\n\r\n%.1001s", body);
+	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: 1001\r\n\r\n%.1001s",
+		body);
 	raw_get(fn_canned, resp, &conf, JET_HTTP_GET, &r, NULL);
 	assert_int_equal(r.rc, JET_ETOOBIG);
 	result_reset(&r);
 
 	/* Chunked: 1000 decoded bytes pass, 1001 do not. */
 	snprintf(resp, sizeof(resp),
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n%.1000s\r\n0\r\n\r\n", body);
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n%.1000s\r\n0\r\n\r\n",
+		body);
 	raw_get(fn_canned, resp, &conf, JET_HTTP_GET, &r, NULL);
 	assert_int_equal(r.rc, JET_OK);
 	assert_int_equal(r.body_len, 1000);
@@ -1265,7 +1271,8 @@ test_connection_close(void **state)
 	struct jet_http_client_stats st;
 
 	(void)state;
-	raw_start(&s, fn_canned, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+	raw_start(&s, fn_canned,
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
 	tc_conf(&t);
 	tc_start(&t);
 	request_sync(&t, JET_HTTP_GET, s.port, "/", NULL, 0, &r);
@@ -1400,7 +1407,8 @@ test_concurrent(void **state)
 	tc_start(&t);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(submit(&t, i % 2 ? JET_HTTP_POST : JET_HTTP_GET, "127.0.0.1",
-			srv.port, i % 2 ? "/echo" : "/hello", "hello", i % 2 ? 5 : 0, &r[i]), JET_OK);
+			srv.port, i % 2 ? "/echo" : "/hello", "hello", i % 2 ? 5 : 0, &r[i]),
+			JET_OK);
 	run_until(&t.loop, pred_all_done, &m, 20000);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(r[i].rc, JET_OK);
@@ -1523,6 +1531,129 @@ test_stale_post_not_retried(void **state)
 	assert_int_equal(atomic_load(&s.accepted), 1);
 }
 
+/* Connection 0 answers the first request, then reads only the head of the
+ * second (a large upload) and closes: the client cannot finish writing.
+ * Later connections read whole requests and answer them. */
+static void
+fn_stale_upload(struct raw *s, int fd, int idx)
+{
+	char buf[65536];
+
+	if (idx == 0) {
+		if (raw_read_request(s, fd, buf, sizeof(buf)) <= 0)
+			return;
+		raw_send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok1");
+		if (recv(fd, buf, 1024, 0) <= 0)
+			return;
+		atomic_fetch_add(&s->requests, 1);
+		return; /* close with the upload unread: a reset */
+	}
+	for (;;) {
+		size_t len = 0, head, body = 0;
+		char *end, *cl;
+		uint64_t v = 0;
+
+		while ((end = memmem(buf, len, "\r\n\r\n", 4)) == NULL) {
+			ssize_t n = recv(fd, buf + len, sizeof(buf) - len, 0);
+
+			if (n <= 0)
+				return;
+			len += (size_t)n;
+		}
+		head = (size_t)(end - buf) + 4;
+		cl = memmem(buf, head, "Content-Length: ", 16);
+		if (cl != NULL) {
+			assert_int_equal(jet_parse_u64(cl + 16,
+				(size_t)((char *)memchr(cl, '\r', head) - cl - 16), UINT32_MAX, &v),
+				JET_OK);
+			body = (size_t)v;
+		}
+		/* Drain the body without keeping it. */
+		for (size_t got = len - head; got < body; ) {
+			ssize_t n = recv(fd, buf, JET_MIN(sizeof(buf), body - got), 0);
+
+			if (n <= 0)
+				return;
+			got += (size_t)n;
+		}
+		atomic_fetch_add(&s->requests, 1);
+		raw_send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok2");
+	}
+}
+
+/* Even a POST is re-sent when it could not be written whole on the reused
+ * connection: the server cannot have acted on a request it never got. */
+static void
+test_partial_post_retried(void **state)
+{
+	struct raw s;
+	struct tc t;
+	struct result r = { 0 };
+	struct jet_http_client_stats st;
+	size_t len = 32u * 1024 * 1024;
+	char *body = calloc(1, len);
+
+	(void)state;
+	assert_non_null(body);
+	raw_start(&s, fn_stale_upload, NULL);
+	tc_conf(&t);
+	t.conf.request_timeout_ms = 20000;
+	tc_start(&t);
+	request_sync(&t, JET_HTTP_GET, s.port, "/", NULL, 0, &r);
+	assert_int_equal(r.rc, JET_OK);
+	assert_string_equal(r.body, "ok1");
+	request_sync(&t, JET_HTTP_POST, s.port, "/upload", body, len, &r);
+	assert_int_equal(r.rc, JET_OK);
+	assert_string_equal(r.body, "ok2");
+	st = tc_stats(&t);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.connects, 2);
+	result_reset(&r);
+	tc_stop(&t);
+	raw_stop(&s);
+	free(body);
+}
+
+/* An unreachable origin fails its queued requests with the connect error
+ * at once instead of letting each wait out a connect of its own. */
+static void
+test_unreachable_fails_queue(void **state)
+{
+	struct tc t;
+	struct result r[3];
+	struct many m = { r, 3 };
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	uint16_t port;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &slen), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+
+	tc_conf(&t);
+	t.conf.max_conns_per_origin = 1;
+	tc_start(&t);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(submit(&t, JET_HTTP_GET, "127.0.0.1", port, "/", NULL, 0, &r[i]),
+			JET_OK);
+	assert_int_equal(tc_stats(&t).queued_now, 2);
+	run_until(&t.loop, pred_all_done, &m, 5000);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(r[i].rc, JET_EIO);
+		assert_false(r[i].was_sync);
+	}
+	assert_int_equal(tc_stats(&t).connects, 1);
+	assert_int_equal(tc_stats(&t).queued_now, 0);
+	tc_stop(&t);
+}
+
 /* A fresh connection that fails is never retried: only reuse can explain
  * a failure the server did not mean. */
 static void
@@ -1632,8 +1763,8 @@ test_max_idle(void **state)
 	t.conf.max_idle_per_origin = 1;
 	tc_start(&t);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(submit(&t, JET_HTTP_GET, "127.0.0.1", srv.port, "/slow?ms=50", NULL,
-			0, &r[i]), JET_OK);
+		assert_int_equal(submit(&t, JET_HTTP_GET, "127.0.0.1", srv.port, "/slow?ms=50",
+			NULL, 0, &r[i]), JET_OK);
 	run_until(&t.loop, pred_all_done, &m, 10000);
 	st = tc_stats(&t);
 	assert_int_equal(st.connects, 4);
@@ -1943,6 +2074,14 @@ test_tls_wrong_hostname(void **state)
 	tls_server_stop(&s);
 }
 
+static int
+verify_anything(int ok, X509_STORE_CTX *store)
+{
+	(void)ok;
+	(void)store;
+	return 1;
+}
+
 static void
 test_tls_untrusted_ca(void **state)
 {
@@ -1959,8 +2098,32 @@ test_tls_untrusted_ca(void **state)
 	tls_request(&t, JET_HTTP_GET, "127.0.0.1", s.srv.port, "/hello", NULL, 0, &r);
 	assert_int_equal(r.rc, JET_ETLS);
 	assert_int_equal(tc_stats(&t).tls_handshakes, 0);
-	result_reset(&r);
 	tc_stop(&t);
+
+	/* A verify callback that waves the failure through does not get a
+	 * request out either. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_anything);
+	tls_tc(&t, ctx);
+	tls_request(&t, JET_HTTP_GET, "127.0.0.1", s.srv.port, "/hello", NULL, 0, &r);
+	assert_int_equal(r.rc, JET_ETLS);
+	assert_int_equal(tc_stats(&t).tls_handshakes, 0);
+	tc_stop(&t);
+
+	/* A context that does not verify at all is refused up front. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	{
+		struct jet_http_client_conf conf;
+		struct jet_http_client *c = NULL;
+		uv_loop_t loop;
+
+		uv_loop_init(&loop);
+		jet_http_client_conf_default(&conf);
+		conf.tls = ctx;
+		assert_int_equal(jet_http_client_new(&loop, &conf, &c), JET_ECONF);
+		assert_null(c);
+		assert_int_equal(uv_loop_close(&loop), 0);
+	}
+	result_reset(&r);
 	SSL_CTX_free(ctx);
 	tls_server_stop(&s);
 }
@@ -2157,6 +2320,8 @@ main(void)
 		cmocka_unit_test(test_stale_retry),
 		cmocka_unit_test(test_stale_post_not_retried),
 		cmocka_unit_test(test_fresh_failure_not_retried),
+		cmocka_unit_test(test_partial_post_retried),
+		cmocka_unit_test(test_unreachable_fails_queue),
 		cmocka_unit_test(test_server_closes_idle),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_max_idle),
