@@ -144,6 +144,9 @@ jet_tls_tickets_cb(SSL *ssl, unsigned char *key_name, unsigned char *iv,
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (rc != 0)
 		return -1;
-	/* 2 asks OpenSSL to issue a fresh ticket under the current key. */
-	return enc ? 1 : (slot == 0 ? 1 : 2);
+	/* 2 asks OpenSSL to issue a fresh ticket under the current key.  Also
+	 * for the current key: TLS 1.3 clients use a ticket once (RFC 8446
+	 * appendix C.4; OpenSSL does), so a resumption that got no new ticket
+	 * would make the client's next connection a full handshake. */
+	return enc ? 1 : 2;
 }

@@ -304,8 +304,9 @@ jet_test_tmpdir(char *out, size_t outlen, const char *tag)
 	if (base == NULL)
 		base = "/tmp";
 	mkdir(base, 0700);
-	snprintf(out, outlen, "%s/%s-%d-%d", base, tag, (int)getpid(), counter++);
-	mkdir(out, 0700);
+	snprintf(out, outlen, "%s/%s-%d-XXXXXX", base, tag, counter++);
+	if (mkdtemp(out) == NULL)
+		snprintf(out, outlen, "%s", base);
 }
 
 void

@@ -136,10 +136,12 @@ make_dir(struct jet_testpki *pki)
 		fprintf(stderr, "testpki: cannot create %s: %s\n", root, strerror(errno));
 		return JET_EIO;
 	}
-	if ((size_t)snprintf(pki->dir, sizeof(pki->dir), "%s/pki-%ld-%u", root, (long)getpid(),
+	/* mkdtemp: a unique, fresh 0700 directory even when a killed run
+	 * left one behind under a reused pid. */
+	if ((size_t)snprintf(pki->dir, sizeof(pki->dir), "%s/pki-%u-XXXXXX", root,
 		    atomic_fetch_add(&counter, 1)) >= sizeof(pki->dir))
 		return JET_ETOOBIG;
-	if (mkdir(pki->dir, 0700) != 0) {
+	if (mkdtemp(pki->dir) == NULL) {
 		fprintf(stderr, "testpki: cannot create %s: %s\n", pki->dir, strerror(errno));
 		pki->dir[0] = '\0';
 		return JET_EIO;
