@@ -427,9 +427,14 @@ jet_http_server_run(struct jet_http_server *srv, bool handle_signals)
 	pthread_mutex_unlock(&srv->lock);
 	if (rc != JET_OK || atomic_load(&srv->stop_requested))
 		main_begin_stop(&m);
-	else
-		jet_log_event(JET_LOG_INFO, srv->conf.name, "listening", "address",
-			srv->conf.host, "tls", srv->conf.plain_http ? "off" : "on", NULL);
+	else {
+		char addr[300];
+
+		snprintf(addr, sizeof(addr), strchr(srv->conf.host, ':') ? "[%s]:%u" : "%s:%u",
+			srv->conf.host, (unsigned)srv->port);
+		jet_log_event(JET_LOG_INFO, srv->conf.name, "listening", "address", addr, "tls",
+			srv->conf.plain_http ? "off" : "on", NULL);
+	}
 	uv_run(&m.loop, UV_RUN_DEFAULT);
 
 	pthread_mutex_lock(&srv->lock);

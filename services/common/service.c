@@ -146,7 +146,7 @@ jet_service_init(struct jet_service *svc, const char *name, const char *config_p
 {
 	struct jet_service_conf *c = &svc->conf;
 	struct jet_http_server_conf hc;
-	char host[256];
+	char *host = svc->host;
 	uint16_t port;
 	int rc;
 
@@ -156,7 +156,7 @@ jet_service_init(struct jet_service *svc, const char *name, const char *config_p
 		errlen);
 	if (rc != JET_OK)
 		return rc;
-	if (jet_conf_split_addr(c->listen, host, sizeof(host), &port) != JET_OK) {
+	if (jet_conf_split_addr(c->listen, host, sizeof(svc->host), &port) != JET_OK) {
 		snprintf(err, errlen, "[server] listen: '%s' is not host:port", c->listen);
 		return JET_ECONF;
 	}

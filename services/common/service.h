@@ -56,6 +56,7 @@ struct jet_service {
 	struct jet_service_conf conf;
 	struct jet_tls_server *tls;
 	struct jet_http_server *http;
+	char host[256];             /* listen host; the server borrows it */
 	char cert_path[512];        /* certificate in use (for the banner) */
 	char ca_path[512];          /* development CA, when one was generated */
 	bool dev_cert;

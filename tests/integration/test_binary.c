@@ -221,6 +221,12 @@ first_start_generates_dev_pki_and_serves_https(void **state)
 		"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", resp, sizeof(resp)), 200);
 	assert_non_null(strstr(resp, "\r\n\r\n{\"status\":\"ok\"}"));
 	assert_non_null(strstr(read_file(p.err), "https://"));
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"address\":\"127.0.0.1:%u\"", p.port);
+		assert_non_null(strstr(read_file(p.err), want));
+	}
 	kill(p.pid, SIGTERM);
 	assert_int_equal(wait_exit(&p, 5000), 0);
 }
