@@ -55,7 +55,7 @@ enum jet_conf_type {
 
 /* Limits of a configuration file (a longer line or larger file is refused). */
 #define JET_CONF_LINE_MAX 4096         /* bytes per line, line end excluded */
-#define JET_CONF_FILE_MAX (1024 * 1024) /* bytes per file */
+#define JET_CONF_FILE_MAX 1048576      /* bytes per file (1 MiB) */
 
 struct jet_conf_option {
 	const char *section; /* "server" */

@@ -20,9 +20,12 @@
  *    or if its last word is "key" (words split at '_', '-', '.', ' ' and at
  *    a lower-to-upper case change): api_key, private_key, signingKey and
  *    x-api-key are secret; keepalive, key_id, keys and monkey are not;
- *  - a value is secret, whatever its key, if it contains "Bearer" followed
- *    by blanks and a token character, or a JWT/JWS/JWE: "eyJ" starting a
- *    base64url run, then '.', a non-empty base64url run and '.'.
+ *  - a value is secret, whatever its key, if it contains "Bearer" or
+ *    "Basic" (a whole word, any case) followed by blanks and a credential -
+ *    a token68 run of 8+ characters not made only of a-z, so that prose
+ *    such as "missing bearer token" stays readable - or a JWT/JWS/JWE:
+ *    "eyJ" starting a base64url run, then '.', a non-empty base64url run
+ *    and '.'.
  * A secret value is written as "[redacted]".  Value redaction also applies
  * to the event message and to every string of the access record.
  *

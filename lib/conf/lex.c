@@ -45,7 +45,7 @@ conf_quote(char *dst, size_t dstlen, const char *s, size_t len)
 	for (size_t i = 0; i < show; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		tmp[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		tmp[n++] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
 	}
 	if (show < len) {
 		memcpy(tmp + n, "...", 3);

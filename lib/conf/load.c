@@ -380,21 +380,23 @@ static void
 store(const struct jet_conf_option *table, size_t n, struct slot *slots, void *dst)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *f = (char *)dst + table[i].offset;
+		/* The table's type names the field's C type (conf.h), so the
+		 * field is correctly aligned for it. */
+		void *f = (char *)dst + table[i].offset;
 
 		switch (conf_type_of(table[i].type)->store) {
 		case CONF_STORE_STR:
-			memcpy(f, &slots[i].v.s, sizeof(char *));
+			*(char **)f = slots[i].v.s;
 			slots[i].v.s = NULL;
 			break;
 		case CONF_STORE_U64:
-			memcpy(f, &slots[i].v.u, sizeof(uint64_t));
+			*(uint64_t *)f = slots[i].v.u;
 			break;
 		case CONF_STORE_BOOL:
-			memcpy(f, &slots[i].v.b, sizeof(bool));
+			*(bool *)f = slots[i].v.b;
 			break;
 		case CONF_STORE_INT:
-			memcpy(f, &slots[i].v.e, sizeof(int));
+			*(int *)f = slots[i].v.e;
 			break;
 		}
 	}
@@ -443,13 +445,11 @@ jet_conf_free(const struct jet_conf_option *table, size_t n, void *dst)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_type *t = conf_type_of(table[i].type);
-		char *f = (char *)dst + table[i].offset, *s;
+		char **f = (char **)(void *)((char *)dst + table[i].offset);
 
 		if (t == NULL || t->store != CONF_STORE_STR)
 			continue;
-		memcpy(&s, f, sizeof(s));
-		free(s);
-		s = NULL;
-		memcpy(f, &s, sizeof(s));
+		free(*f);
+		*f = NULL;
 	}
 }

@@ -161,7 +161,7 @@ int
 jet_json_escape_trunc(struct jet_buf *out, const char *s, size_t len, size_t limit,
 	bool *truncated)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *u;
 	struct esc e = { .out = out, .start = out->len, .limit = limit, .used = 1, .cut = 1 };
 	size_t i = 0, run = 0;
 
@@ -169,6 +169,9 @@ jet_json_escape_trunc(struct jet_buf *out, const char *s, size_t len, size_t lim
 		*truncated = false;
 	if (limit < 1 + CUT_TAIL || (s == NULL && len > 0))
 		return JET_EINVAL;
+	if (s == NULL)
+		s = ""; /* NULL + 0 is undefined behaviour in C, even unused */
+	u = (const unsigned char *)s;
 	append(&e, "\"", 1);
 	while (i < len && !e.truncated && e.rc == JET_OK) {
 		unsigned char c = u[i];

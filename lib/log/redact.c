@@ -10,12 +10,14 @@
  *     (token, secret, password, ...) count anywhere.  Erring towards
  *     redaction is intended: "token_type" is hidden too.
  *
- *  2. The value looks like a credential whatever its key: a Bearer
- *     credential (RFC 6750 section 2.1) or a JWT/JWS/JWE in compact form
- *     (RFC 7519, RFC 7515 section 7.1), whose header is base64url JSON and
- *     therefore always begins with "eyJ" ('{"').  This catches the token a
- *     caller passed under an innocent key ("reason", "path") or that a peer
- *     sent in a field we echo.
+ *  2. The value looks like a credential whatever its key: a Bearer or
+ *     Basic credential (RFC 6750 section 2.1, RFC 7617), or a JWT/JWS/JWE
+ *     in compact form (RFC 7519, RFC 7515 section 7.1), whose header is
+ *     base64url JSON and therefore always begins with "eyJ" ('{"').  This
+ *     catches the token a caller passed under an innocent key ("reason",
+ *     "path") or that a peer sent in a field we echo.  The scheme must be
+ *     followed by something shaped like a credential (is_credential), so
+ *     error prose such as "missing bearer token" stays readable.
  *
  * Both scans are linear in the input and allocate nothing.
  */
@@ -115,20 +117,43 @@ is_alpha(unsigned char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-/* "bearer" (any case, not inside a longer word) + blanks + token68 char. */
+/*
+ * Does a credential start at s[j]?  A token68 run of at least 8 characters
+ * that is not only lower-case letters: "Bearer mF_9.B5f-4.1JqM" and
+ * "Basic dXNlcjpwYXNz" are credentials, while the prose of an error message
+ * ("missing bearer token", "bearer credentials", "basic auth") is not and
+ * stays readable.  Real tokens carry digits, upper case or punctuation.
+ */
 static bool
-has_bearer(const unsigned char *s, size_t len)
+is_credential(const unsigned char *s, size_t len, size_t j)
 {
-	for (size_t i = 0; i + 6 < len; i++) {
-		size_t j = i + 6;
+	size_t n = 0;
+	bool not_lower = false;
 
-		if ((i > 0 && is_alpha(s[i - 1])) || !contains_nocase((const char *)s + i, 6, "bearer"))
+	while (j + n < len && is_token68(s[j + n])) {
+		not_lower |= !(s[j + n] >= 'a' && s[j + n] <= 'z');
+		n++;
+	}
+	return n >= 8 && not_lower;
+}
+
+/* scheme (any case, not inside a longer word) + blanks + a credential:
+ * the Authorization header syntax of RFC 9110 section 11.4. */
+static bool
+has_scheme(const unsigned char *s, size_t len, const char *scheme)
+{
+	size_t sl = strlen(scheme);
+
+	for (size_t i = 0; i + sl < len; i++) {
+		size_t j = i + sl;
+
+		if ((i > 0 && is_alpha(s[i - 1])) || !contains_nocase((const char *)s + i, sl, scheme))
 			continue;
 		if (s[j] != ' ' && s[j] != '\t')
 			continue;
 		while (j < len && (s[j] == ' ' || s[j] == '\t'))
 			j++;
-		if (j < len && is_token68(s[j]))
+		if (is_credential(s, len, j))
 			return true;
 	}
 	return false;
@@ -172,5 +197,7 @@ jet_log_value_is_secret(const char *v, size_t len)
 {
 	if (v == NULL)
 		return false;
-	return has_bearer((const unsigned char *)v, len) || has_jwt((const unsigned char *)v, len);
+	const unsigned char *u = (const unsigned char *)v;
+
+	return has_scheme(u, len, "bearer") || has_scheme(u, len, "basic") || has_jwt(u, len);
 }

@@ -11,9 +11,9 @@
  * atomically switches the file behind it: a writer that loaded the number a
  * moment ago writes to the old file or to the new one, never to a closed
  * descriptor or to whatever open(2) would have reused the number for (a
- * socket, a key file).  Switching to "-" dup2s stdout/stderr onto it for the
- * same reason, and "off" parks it on /dev/null (releasing the old file)
- * before writers see -1.  Only jet_log_close closes own fds, and its
+ * socket, a key file).  Switching to "-" points writers at fd 1/2 and
+ * parks the own fd on a duplicate of it; "off" parks it on /dev/null.
+ * Either releases the old file while keeping the number allocated.  Only jet_log_close closes own fds, and its
  * contract is that no other thread logs any more.
  *
  * Configuration changes are serialised by cfg_mu; writers never take it.
@@ -117,10 +117,13 @@ commit(struct stream *s, enum target t, int newfd)
 		}
 		return;
 	case TARGET_STD:
-		if (s->own >= 0 && dup2_retry(s->std, s->own) >= 0)
-			newfd = s->own;
-		else
-			newfd = s->std;
+		/* Writers use fd 1/2 itself, so a later dup2 onto it (a daemon
+		 * redirecting stderr) is followed.  The own fd, which a writer
+		 * may have loaded a moment ago, is parked on the same stream:
+		 * that releases the old file and still sends the line right. */
+		if (s->own >= 0)
+			dup2_retry(s->std, s->own);
+		newfd = s->std;
 		break;
 	case TARGET_FILE:
 		if (s->own >= 0 && dup2_retry(newfd, s->own) >= 0) {

@@ -11,10 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <cmocka.h>
 
 #include "jet/conf.h"
-#include "testnet.h"
 
 struct cfg {
 	char *name;
@@ -26,6 +27,21 @@ struct cfg {
 	int mode;
 	char *addr;
 };
+
+
+/* A fresh directory under $JET_TEST_TMP (local, so this test links without
+ * the HTTP test support in a JET_ONLY_MODULES build). */
+static void
+test_tmpdir(char *out, size_t outlen, const char *tag)
+{
+	const char *base = getenv("JET_TEST_TMP");
+
+	if (base == NULL)
+		base = "/tmp";
+	mkdir(base, 0700);
+	snprintf(out, outlen, "%s/%s-XXXXXX", base, tag);
+	assert_non_null(mkdtemp(out));
+}
 
 static const char *const modes[] = { "off", "optional", "required", NULL };
 
@@ -52,7 +68,7 @@ write_conf(const char *text)
 	char dir[400];
 	FILE *f;
 
-	jet_test_tmpdir(dir, sizeof(dir), "conf");
+	test_tmpdir(dir, sizeof(dir), "conf");
 	snprintf(path, sizeof(path), "%s/t.conf", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -232,7 +248,7 @@ printed_defaults_parse_back(void **state)
 	char dir[400], p[512];
 	FILE *f;
 
-	jet_test_tmpdir(dir, sizeof(dir), "conf-print");
+	test_tmpdir(dir, sizeof(dir), "conf-print");
 	snprintf(p, sizeof(p), "%s/defaults.conf", dir);
 	f = fopen(p, "w");
 	jet_conf_print_defaults(table, N, f);
