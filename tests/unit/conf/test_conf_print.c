@@ -55,7 +55,9 @@ static const struct jet_conf_option table[] = {
 
 static char err[512];
 
-static char *
+/* noinline: once inlined at -O2, gcc's -Wdangling-pointer mistakes the
+ * returned open_memstream buffer for this function's local variable. */
+__attribute__((noinline)) static char *
 print_to_string(const struct jet_conf_option *t, size_t n)
 {
 	char *buf = NULL;
