@@ -27,6 +27,8 @@
 #   BENCH_SERVER_CPU [0], BENCH_CLIENT_CPU [1]
 #   BENCH_JET_PORT [18443], BENCH_NGINX_PORT [18444]
 #   BENCH_JETSTREAM [build/jetstream]   binary; BENCH_BUILD=0 skips `make build`
+#   BENCH_ALLOW_TLS_MISMATCH [0]  1: measure even when the servers negotiate
+#                        different TLS parameters (otherwise an error)
 #
 # Output: a summary on stdout; raw wrk outputs, server logs, configs,
 # results.tsv and summary.md under bench/out/http-<date>/ (bench/out/http-latest
@@ -164,8 +166,14 @@ for s in "${servers[@]}"; do
 		bench_die "$s resumed $resumed TLS sessions: the handshake test needs tickets and cache off"
 	bench_log "$s: pid ${pid[$s]} on CPU $scpu, TLS ${tls_params[$s]}, $(wc -c <"$out/$s-response.txt") response bytes, no resumption"
 done
+# Like for like: the same protocol, suite, group and signature on both, or
+# no comparison (BENCH_ALLOW_TLS_MISMATCH=1 measures anyway, flagged).
+tls_mismatch=0
 if [ ${#servers[@]} -eq 2 ] && [ "${tls_params[jetstream]}" != "${tls_params[nginx]}" ]; then
-	bench_log "WARNING: the servers negotiate different TLS parameters; the comparison is not like for like"
+	tls_mismatch=1
+	msg="the servers negotiate different TLS parameters (jetstream: ${tls_params[jetstream]}; nginx: ${tls_params[nginx]}); align bench/lib.sh with lib/tls/tls_int.h"
+	[ "${BENCH_ALLOW_TLS_MISMATCH:-0}" = 1 ] || bench_die "$msg"
+	bench_log "WARNING: $msg"
 fi
 
 # ---------------------------------------------------------------------------
@@ -273,5 +281,6 @@ echo
 cat "$out/summary.md"
 echo
 [ "$errors_total" -eq 0 ] || echo "WARNING: $errors_total wrk errors in total; see $out/r*.txt"
+[ "$tls_mismatch" -eq 0 ] || echo "WARNING: the servers negotiated different TLS parameters (see env.txt): not like for like"
 echo "raw outputs: $out/"
 echo "ratio jetstream/nginx keepalive: $ka_ratio  handshake: $hs_ratio"

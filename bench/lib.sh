@@ -11,12 +11,14 @@
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_clk_tck=$(getconf CLK_TCK)
 
-# Jetstream's TLS 1.2 suites (include/jet/tls.h: Mozilla "intermediate",
-# ECDHE + AEAD only), in OpenSSL names, for peers that must match it.  TLS 1.3
-# uses OpenSSL's default suites on both sides.
+# Jetstream's TLS policy (lib/tls/tls_int.h: JET_TLS12_CIPHERS,
+# JET_TLS13_SUITES, JET_TLS_GROUPS), in OpenSSL names and in Jetstream's
+# order of preference, for peers that must match it.  bench/http.sh checks
+# that both servers negotiate the same parameters, so a drift here is caught.
 bench_tls12_ciphers="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:\
 ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:\
 ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+bench_tls13_suites="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
 bench_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bench_die() { bench_log "error: $*"; exit 1; }
@@ -162,12 +164,14 @@ bench_tls_resumes() {
 # ---------------------------------------------------------------------------
 
 # bench_nginx_render TEMPLATE OUT DIR ADDR CERT KEY PROTOCOLS CIPHERS: fills
-# the @NAME@ placeholders of an nginx template; creates DIR/tmp.
+# the @NAME@ placeholders of an nginx template (SUITES13 with Jetstream's
+# TLS 1.3 suites); creates DIR/tmp.
 bench_nginx_render() {
 	local tpl=$1 out=$2 dir=$3 addr=$4 cert=$5 key=$6 protos=$7 ciphers=$8
 	mkdir -p "$dir/tmp"
 	sed -e "s|@DIR@|$dir|g" -e "s|@ADDR@|$addr|g" -e "s|@CERT@|$cert|g" \
 		-e "s|@KEY@|$key|g" -e "s|@PROTOCOLS@|$protos|g" -e "s|@CIPHERS@|$ciphers|g" \
+		-e "s|@SUITES13@|$bench_tls13_suites|g" \
 		"$tpl" >"$out"
 	if grep -q '@[A-Z]*@' "$out"; then bench_die "$out: unfilled placeholder"; fi
 }
