@@ -9,16 +9,23 @@ set -euo pipefail
 profile=${1:-run}
 
 pkgs=(gcc make cmake ninja-build pkg-config openssl ca-certificates curl
-      libssl-dev libuv1-dev libjansson-dev)
+      libssl-dev libuv1-dev libjansson-dev libsqlite3-dev)
 case $profile in
   run) ;;
-  test) pkgs+=(clang libclang-rt-14-dev libcmocka-dev iproute2 procps) ;;
+  test) pkgs+=(clang libclang-rt-14-dev libcmocka-dev iproute2 procps sqlite3) ;;
   bench) pkgs+=(clang libclang-rt-14-dev libcmocka-dev wrk nginx-light testssl.sh
                util-linux procps) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()
+# Node.js and npm run the interoperability tests (independent OAuth clients
+# and an independent authorization server from npm).  Any installed Node 18+
+# will do (a distribution's or NodeSource's); Debian's is installed only when
+# there is none.
+if [ "$profile" != run ] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
     missing+=("$p")

@@ -36,6 +36,7 @@ enum jet_err {
 	JET_EPROTO = -12,   /* protocol violation by the peer */
 	JET_EBUSY = -13,    /* resource exhausted (connection cap, pool full) */
 	JET_ESTATE = -14,   /* call not valid in the object's current state */
+	JET_EEXIST = -15,   /* the entry exists already (or a one-time value was used) */
 };
 
 /* Returns a static, human-readable description of a jet_err value. */

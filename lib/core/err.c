@@ -23,6 +23,7 @@ jet_strerror(int err)
 	case JET_EPROTO: return "protocol error";
 	case JET_EBUSY: return "resource busy";
 	case JET_ESTATE: return "invalid state";
+	case JET_EEXIST: return "already exists";
 	default: return "unknown error";
 	}
 }
