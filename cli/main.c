@@ -6,6 +6,10 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/auth.h"
+#include "client.h"
+#include "keys.h"
+#include "up.h"
 
 struct verb {
 	const char *name;
@@ -13,24 +17,19 @@ struct verb {
 	const char *help;
 };
 
-static int verb_up(int argc, char **argv);
 static int verb_version(int argc, char **argv);
 static int verb_help(int argc, char **argv);
 
 static const struct verb verbs[] = {
-	{ "up", verb_up, "start the platform on this machine with its embedded defaults" },
+	{ "up", jet_cli_up_main, "start the platform on this machine with its embedded defaults" },
 	{ "api", jet_api_main, "run the API service" },
+	{ "auth", jet_auth_main, "run the authorization server (OAuth 2.0, JWT access tokens)" },
+	{ "client", jet_cli_client_main,
+		"manage OAuth clients (create, list, show, rotate-secret, disable, delete, ...)" },
+	{ "keys", jet_cli_keys_main, "list or rotate the token-signing keys" },
 	{ "version", verb_version, "print the version" },
 	{ "help", verb_help, "list the commands" },
 };
-
-static int
-verb_up(int argc, char **argv)
-{
-	/* The platform today is the API service; `up` grows into the
-	 * supervisor of every service. */
-	return jet_api_main(argc, argv);
-}
 
 static int
 verb_version(int argc, char **argv)

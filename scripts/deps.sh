@@ -9,7 +9,7 @@ set -euo pipefail
 profile=${1:-run}
 
 pkgs=(gcc make cmake ninja-build pkg-config openssl ca-certificates curl
-      libssl-dev libuv1-dev libjansson-dev libsqlite3-dev)
+      libssl-dev libuv1-dev libjansson-dev libsqlite3-dev jq)
 case $profile in
   run) ;;
   test) pkgs+=(clang libclang-rt-14-dev libcmocka-dev iproute2 procps sqlite3) ;;

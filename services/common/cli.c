@@ -2,6 +2,7 @@
  * cli.c - the options every service accepts, and its start-up banner.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cli.h"
@@ -21,9 +22,9 @@ usage(FILE *out, const char *name, const char *what)
 }
 
 int
-jet_service_main(const char *name, const char *what, const struct jet_route *routes,
-	size_t nroutes, int argc, char **argv)
+jet_service_main(const struct jet_service_def *def, int argc, char **argv)
 {
+	const char *name = def->name, *what = def->what;
 	const char *config = NULL;
 	bool check = false;
 	struct jet_service svc;
@@ -36,7 +37,13 @@ jet_service_main(const char *name, const char *what, const struct jet_route *rou
 		} else if (strcmp(argv[i], "--check") == 0) {
 			check = true;
 		} else if (strcmp(argv[i], "--print-config") == 0) {
-			jet_conf_print_defaults(jet_service_options, jet_service_noptions, stdout);
+			size_t n;
+			struct jet_conf_option *t = jet_service_options_for(def, &n);
+
+			if (t == NULL)
+				return 1;
+			jet_conf_print_defaults(t, n, stdout);
+			free(t);
 			return 0;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout, name, what);
@@ -47,7 +54,7 @@ jet_service_main(const char *name, const char *what, const struct jet_route *rou
 			return 2;
 		}
 	}
-	rc = jet_service_init(&svc, name, config, routes, nroutes, check, err, sizeof(err));
+	rc = jet_service_init(&svc, def, config, check, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "jetstream %s: %s\n", name, err);
 		jet_service_cleanup(&svc);

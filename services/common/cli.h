@@ -7,11 +7,10 @@
 
 #include <stddef.h>
 
-#include "jet/server.h"
+#include "common/service.h"
 
 /* Parses the shared options, then validates (--check), prints the defaults
  * (--print-config) or runs the service.  Returns the exit status. */
-int jet_service_main(const char *name, const char *what, const struct jet_route *routes,
-	size_t nroutes, int argc, char **argv);
+int jet_service_main(const struct jet_service_def *def, int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
  * `--print-config` and the documentation check (tests/scripts) all read it.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,10 +140,79 @@ build_tls(struct jet_service *svc, char *err, size_t errlen)
 	return jet_tls_server_new(&tc, &svc->tls, err, errlen);
 }
 
+/* Where part i of a service's own options sits in the buffer the combined
+ * table loads into: after the shared struct and the parts before it, each
+ * suitably aligned. */
+#define ALIGN16(x) (((x) + 15) & ~(size_t)15)
+
+static size_t
+part_offset(const struct jet_service_def *def, size_t i)
+{
+	size_t off = ALIGN16(sizeof(struct jet_service_conf));
+
+	for (size_t k = 0; k < i; k++)
+		off += ALIGN16(def->parts[k].size);
+	return off;
+}
+
+struct jet_conf_option *
+jet_service_options_for(const struct jet_service_def *def, size_t *n)
+{
+	struct jet_conf_option *t;
+	size_t total = jet_service_noptions, at;
+
+	for (size_t i = 0; i < def->nparts; i++)
+		total += def->parts[i].n;
+	if ((t = calloc(total, sizeof(*t))) == NULL)
+		return NULL;
+	memcpy(t, jet_service_options, jet_service_noptions * sizeof(*t));
+	for (size_t i = 0; i < jet_service_noptions; i++)
+		if (def->listen != NULL && strcmp(t[i].section, "server") == 0 &&
+			strcmp(t[i].name, "listen") == 0)
+			t[i].def = def->listen;
+	at = jet_service_noptions;
+	for (size_t i = 0; i < def->nparts; i++) {
+		size_t off = part_offset(def, i);
+
+		for (size_t k = 0; k < def->parts[i].n; k++) {
+			t[at] = def->parts[i].options[k];
+			t[at++].offset += off;
+		}
+	}
+	*n = total;
+	return t;
+}
+
+/* Loads the shared sections into svc->conf and the service's own into
+ * their parts in one pass, so an unknown key is refused whichever table it
+ * would have belonged to, and nothing is half-applied. */
+static int
+load_conf(struct jet_service *svc, const char *path, char *err, size_t errlen)
+{
+	const struct jet_service_def *def = svc->def;
+	struct jet_conf_option *t;
+	size_t n;
+	char *buf = NULL;
+	int rc;
+
+	if ((t = jet_service_options_for(def, &n)) == NULL ||
+		(buf = calloc(1, part_offset(def, def->nparts))) == NULL) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return JET_ENOMEM;
+	}
+	rc = jet_conf_load(t, n, buf, path, err, errlen);
+	memcpy(&svc->conf, buf, sizeof(svc->conf));
+	for (size_t i = 0; i < def->nparts; i++)
+		memcpy(def->parts[i].conf, buf + part_offset(def, i), def->parts[i].size);
+	free(buf);
+	free(t);
+	return rc;
+}
+
 int
-jet_service_init(struct jet_service *svc, const char *name, const char *config_path,
-	const struct jet_route *routes, size_t nroutes, bool check_only, char *err,
-	size_t errlen)
+jet_service_init(struct jet_service *svc, const struct jet_service_def *def,
+	const char *config_path, bool check_only, char *err, size_t errlen)
 {
 	struct jet_service_conf *c = &svc->conf;
 	struct jet_http_server_conf hc;
@@ -151,9 +221,10 @@ jet_service_init(struct jet_service *svc, const char *name, const char *config_p
 	int rc;
 
 	memset(svc, 0, sizeof(*svc));
-	svc->name = name;
-	rc = jet_conf_load(jet_service_options, jet_service_noptions, c, config_path, err,
-		errlen);
+	svc->name = def->name;
+	svc->def = def;
+	rc = load_conf(svc, config_path, err, errlen);
+	svc->conf_loaded = true; /* even on failure: the defaults own strings */
 	if (rc != JET_OK)
 		return rc;
 	if (jet_conf_split_addr(c->listen, host, sizeof(svc->host), &port) != JET_OK) {
@@ -169,12 +240,23 @@ jet_service_init(struct jet_service *svc, const char *name, const char *config_p
 			err, errlen);
 		if (rc != JET_OK)
 			return rc;
+		/* Keys, the store and generated certificates live here. */
+		if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create data directory %s: %s", c->data_dir,
+				strerror(errno));
+			return JET_EIO;
+		}
 	}
 	if (!c->plain_http && (rc = build_tls(svc, err, errlen)) != JET_OK)
 		return rc;
+	if (def->init != NULL) {
+		svc->init_called = true;
+		if ((rc = def->init(svc, check_only, err, errlen)) != JET_OK)
+			return rc;
+	}
 
 	jet_http_server_conf_default(&hc);
-	hc.name = name;
+	hc.name = def->name;
 	hc.host = host;
 	hc.port = port;
 	hc.workers = (unsigned)c->workers;
@@ -193,8 +275,10 @@ jet_service_init(struct jet_service *svc, const char *name, const char *config_p
 	hc.ticket_rotation_ms = c->tls_ticket_rotation_ms;
 	hc.max_requests_per_conn = c->max_requests_per_conn;
 	hc.hsts = c->tls_hsts;
-	hc.routes = routes;
-	hc.nroutes = nroutes;
+	hc.routes = def->routes;
+	hc.nroutes = def->nroutes;
+	hc.on_reload = def->reload;
+	hc.reload_arg = svc;
 	if (check_only) {
 		/* Validate the address without binding it: the service may be
 		 * running already. */
@@ -230,8 +314,17 @@ jet_service_cleanup(struct jet_service *svc)
 {
 	jet_http_server_free(svc->http);
 	svc->http = NULL;
+	if (svc->init_called && svc->def->cleanup != NULL)
+		svc->def->cleanup(svc);
+	svc->init_called = false;
 	jet_tls_server_free(svc->tls);
 	svc->tls = NULL;
-	jet_conf_free(jet_service_options, jet_service_noptions, &svc->conf);
+	if (svc->conf_loaded) {
+		jet_conf_free(jet_service_options, jet_service_noptions, &svc->conf);
+		for (size_t i = 0; i < svc->def->nparts; i++)
+			jet_conf_free(svc->def->parts[i].options, svc->def->parts[i].n,
+				svc->def->parts[i].conf);
+		svc->conf_loaded = false;
+	}
 	jet_log_flush();
 }

@@ -50,9 +50,52 @@ struct jet_service_conf {
 extern const struct jet_conf_option jet_service_options[];
 extern const size_t jet_service_noptions;
 
+struct jet_service;
+
+/* A group of a service's own configuration sections and the struct they
+ * load into (offsets in options are into conf, which holds size bytes and
+ * owns the loaded strings until jet_service_cleanup). */
+struct jet_conf_part {
+	const struct jet_conf_option *options;
+	size_t n;
+	void *conf;
+	size_t size;
+};
+
+/*
+ * What makes one service different from another: its name, routes, default
+ * address, its own configuration sections and its start-up and shut-down
+ * steps.  Each service declares one of these, statically.
+ */
+struct jet_service_def {
+	const char *name;      /* "api", "auth": logs, banner, command name */
+	const char *what;      /* "the API service" (usage text) */
+	const char *listen;    /* default [server] listen; NULL: the shared default */
+	const struct jet_route *routes;
+	size_t nroutes;
+	/* The service's own sections ([auth], [token] ...). */
+	const struct jet_conf_part *parts;
+	size_t nparts;
+	/* After the configuration is loaded and the TLS policy built, before
+	 * the listener binds.  check_only: --check, validate without side
+	 * effects (nothing opened, generated or started).  May be NULL. */
+	int (*init)(struct jet_service *svc, bool check_only, char *err, size_t errlen);
+	/* After the server has stopped, or after a failed start; must accept a
+	 * partial init.  May be NULL. */
+	void (*cleanup)(struct jet_service *svc);
+	/* SIGHUP, on the main thread, after the TLS files were reloaded. */
+	void (*reload)(void *arg);
+};
+
+/* The full option table of def (shared sections first, def's listen
+ * default applied, then def's own), for --print-config and the docs check.
+ * Returns a malloc'd array (free it) or NULL; *n gets its length. */
+struct jet_conf_option *jet_service_options_for(const struct jet_service_def *def, size_t *n);
+
 /* A service being started: owns the TLS policy and the server. */
 struct jet_service {
 	const char *name;
+	const struct jet_service_def *def;
 	struct jet_service_conf conf;
 	struct jet_tls_server *tls;
 	struct jet_http_server *http;
@@ -60,6 +103,9 @@ struct jet_service {
 	char cert_path[512];        /* certificate in use (for the banner) */
 	char ca_path[512];          /* development CA, when one was generated */
 	bool dev_cert;
+	bool conf_loaded;           /* cleanup frees the configuration's strings */
+	bool init_called;           /* cleanup calls def->cleanup */
+	void *state;                /* the service's own run-time state (def->init) */
 };
 
 /*
@@ -69,9 +115,8 @@ struct jet_service {
  * after validating (for --check).  On failure err holds "file:line: reason"
  * or another one-line reason and nothing is left running.
  */
-int jet_service_init(struct jet_service *svc, const char *name, const char *config_path,
-	const struct jet_route *routes, size_t nroutes, bool check_only, char *err,
-	size_t errlen);
+int jet_service_init(struct jet_service *svc, const struct jet_service_def *def,
+	const char *config_path, bool check_only, char *err, size_t errlen);
 
 /* Runs until SIGTERM/SIGINT; returns the process exit status. */
 int jet_service_run(struct jet_service *svc);
