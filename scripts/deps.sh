@@ -30,14 +30,29 @@ for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
     missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+install_debian() {
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "deps: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  # Try without refreshing the package lists first; refresh once if that fails.
+  if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+install_debian
 
-echo "deps: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-# Try without refreshing the package lists first; refresh once if that fails.
-if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The interoperability tests' and benchmarks' npm packages (independent OAuth
+# clients and servers), exactly as package-lock.json pins them; again only
+# when missing or older than the lock file.
+if [ "$profile" != run ]; then
+  interop="$(cd "$(dirname "$0")/.." && pwd)/tests/interop"
+  if [ -f "$interop/package-lock.json" ] &&
+     { [ ! -f "$interop/node_modules/.package-lock.json" ] ||
+       [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; }; then
+    echo "deps: npm ci in tests/interop" >&2
+    (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
 fi
