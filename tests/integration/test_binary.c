@@ -29,126 +29,41 @@
 
 #include "testnet.h"
 #include "testpki_more.h"
+#include "testproc.h"
 
 static struct jet_testpki pki;
 static char resp[1 << 16];
 
-struct proc {
-	pid_t pid;
-	char dir[400];
-	char out[512], err[512];
-	uint16_t port;
-};
-
-/* A port that was free a moment ago (the binary must bind a fixed one). */
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
+/* The binary as a child process: tests/support/testproc.h. */
+#define write_file jet_test_write_file
+#define read_file jet_test_read_file
+#define wait_exit jet_testproc_wait
 
 static void
-write_file(const char *path, const char *text)
+spawn(struct jet_testproc *p, char *const argv[], const char *env)
 {
-	FILE *f = fopen(path, "w");
+	const char *envs[] = { env, NULL };
 
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	jet_testproc_spawn(p, argv, envs, NULL);
 }
 
-static char *
-read_file(const char *path)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f != NULL) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Runs `jetstream <args>` with stdout/stderr to files; env: "K=V" or NULL. */
-static void
-spawn(struct proc *p, char *const argv[], const char *env)
-{
-	snprintf(p->out, sizeof(p->out), "%s/stdout", p->dir);
-	snprintf(p->err, sizeof(p->err), "%s/stderr", p->dir);
-	p->pid = fork();
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		int o = open(p->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(p->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(o, 1);
-		dup2(e, 2);
-		if (chdir(p->dir) != 0)
-			_exit(126);
-		if (env != NULL)
-			putenv((char *)env);
-		execv(JET_BINARY, argv);
-		_exit(127);
-	}
-}
-
-static int
-wait_exit(struct proc *p, int timeout_ms)
-{
-	for (int i = 0; i < timeout_ms / 20; i++) {
-		int st;
-
-		if (waitpid(p->pid, &st, WNOHANG) == p->pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		usleep(20000);
-	}
-	kill(p->pid, SIGKILL);
-	waitpid(p->pid, NULL, 0);
-	return -1;
-}
-
-/* Waits until the service answers TLS on its port. */
 static bool
-wait_ready(struct proc *p)
+wait_ready(struct jet_testproc *p)
 {
-	for (int i = 0; i < 250; i++) {
-		struct jet_testconn c;
-		struct jet_testconn_opts o = { .timeout_ms = 500 };
-		int rc = jet_testconn_open(&c, p->port, &o);
-
-		jet_testconn_close(&c);
-		if (rc == 0)
-			return true;
-		usleep(20000);
-	}
-	return false;
+	return jet_testproc_wait_tls(p->port);
 }
 
 static int
-run_to_exit(struct proc *p, char *const argv[], const char *env)
+run_to_exit(struct jet_testproc *p, char *const argv[], const char *env)
 {
 	spawn(p, argv, env);
 	return wait_exit(p, 10000);
 }
 
 static void
-fresh(struct proc *p, const char *tag)
+fresh(struct jet_testproc *p, const char *tag)
 {
-	memset(p, 0, sizeof(*p));
-	jet_test_tmpdir(p->dir, sizeof(p->dir), tag);
-	p->port = free_port();
+	jet_testproc_fresh(p, tag);
 }
 
 static int
@@ -169,7 +84,7 @@ group_teardown(void **state)
 static void
 check_accepts_valid_and_refuses_invalid_files(void **state)
 {
-	struct proc p;
+	struct jet_testproc p;
 	char conf[600];
 	char *argv[] = { "jetstream", "api", "--config", conf, "--check", NULL };
 
@@ -201,15 +116,20 @@ check_accepts_valid_and_refuses_invalid_files(void **state)
 static void
 first_start_generates_dev_pki_and_serves_https(void **state)
 {
-	struct proc p;
-	char listen[64], ca[600], key[600];
+	struct jet_testproc p;
+	char listen[64], authport[64], ca[600], key[600];
 	char *argv[] = { "jetstream", "up", NULL };
 	struct stat st;
 	struct jet_testconn_opts o = { 0 };
 
 	fresh(&p, "devpki");
 	snprintf(listen, sizeof(listen), "JETSTREAM_SERVER_LISTEN=127.0.0.1:%u", p.port);
-	spawn(&p, argv, listen);
+	snprintf(authport, sizeof(authport), "JETSTREAM_UP_AUTH_PORT=%u", jet_test_free_port());
+	{
+		const char *envs[] = { listen, authport, NULL };
+
+		jet_testproc_spawn(&p, argv, envs, NULL);
+	}
 	assert_true(wait_ready(&p));
 	snprintf(ca, sizeof(ca), "%s/jetstream-data/tls/ca.crt", p.dir);
 	snprintf(key, sizeof(key), "%s/jetstream-data/tls/server.key", p.dir);
@@ -251,7 +171,7 @@ served_cert_digest(uint16_t port, unsigned char out[32])
 static void
 sighup_reloads_certificate_and_sigterm_exits_zero(void **state)
 {
-	struct proc p;
+	struct jet_testproc p;
 	char conf[600], cert[600], key[600], cmd[4096];
 	char *argv[] = { "jetstream", "api", "--config", conf, NULL };
 	unsigned char before[32], after[32], second[32];
@@ -305,7 +225,7 @@ sighup_reloads_certificate_and_sigterm_exits_zero(void **state)
 static void
 access_log_is_json_and_never_holds_secrets(void **state)
 {
-	struct proc p;
+	struct jet_testproc p;
 	char conf[600], log[600];
 	char *argv[] = { "jetstream", "api", "--config", conf, NULL };
 	struct jet_testconn_opts o = { 0 };
@@ -365,7 +285,7 @@ access_log_is_json_and_never_holds_secrets(void **state)
 static void
 key_file_readable_by_others_is_refused(void **state)
 {
-	struct proc p;
+	struct jet_testproc p;
 	char conf[600], key[600], cmd[4096];
 	char *argv[] = { "jetstream", "api", "--config", conf, NULL };
 
@@ -388,7 +308,7 @@ key_file_readable_by_others_is_refused(void **state)
 static void
 unknown_command_and_help(void **state)
 {
-	struct proc p;
+	struct jet_testproc p;
 	char *bad[] = { "jetstream", "frobnicate", NULL };
 	char *help[] = { "jetstream", "help", NULL };
 
