@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +55,8 @@ jet_testproc_spawn(struct jet_testproc *p, char *const argv[], const char *const
 
 		dup2(o, 1);
 		dup2(e, 2);
+		/* A test that crashes must not leave servers behind. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (chdir(p->dir) != 0)
 			_exit(126);
 		for (size_t i = 0; env != NULL && env[i] != NULL; i++)

@@ -88,12 +88,13 @@ test_matrix(void **state)
 
 	(void)state;
 	for (size_t a = 0; a < 5; a++) {
+		size_t len = 0;
+
 		others[0] = '\0';
 		for (size_t o = 0; o < 5; o++) {
 			if (strcmp(scopes[o], scopes[a]) == 0 || strcmp(scopes[o], "admin") == 0)
 				continue;
-			strncat(others, scopes[o], sizeof(others) - strlen(others) - 2);
-			strncat(others, " ", sizeof(others) - strlen(others) - 1);
+			len += (size_t)snprintf(others + len, sizeof(others) - len, "%s ", scopes[o]);
 		}
 		for (size_t r = 0; r < 4; r++) {
 			enum jet_authz role_fail = matrix[a][r] ? JET_AUTHZ_NO_SCOPE : JET_AUTHZ_NO_ROLE;
