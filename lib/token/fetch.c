@@ -145,19 +145,20 @@ json_media_type(const struct jet_http_response *head)
 		jet_str_caseeq_cstr(t, "application/jwk-set+json");
 }
 
-/* Installs a fetched set (consumed) unless it equals the current one. */
-static void
+/* Installs a fetched set (consumed) unless it equals the current one.
+ * False only when out of memory. */
+static bool
 install(struct token_issuer *is, struct jet_jwks *set, const uint8_t hash[32])
 {
 	struct token_keyset *ks, *old;
 
 	if (is->have_doc && memcmp(is->doc_hash, hash, 32) == 0) {
 		jet_jwks_cleanup(set);
-		return;
+		return true;
 	}
 	if ((ks = token_keyset_new()) == NULL) {
 		jet_jwks_cleanup(set);
-		return;
+		return false;
 	}
 	ks->jwks = *set;
 	memset(set, 0, sizeof(*set));
@@ -170,6 +171,7 @@ install(struct token_issuer *is, struct jet_jwks *set, const uint8_t hash[32])
 	token_keyset_unref(old);
 	memcpy(is->doc_hash, hash, 32);
 	is->have_doc = true;
+	return true;
 }
 
 static void
@@ -218,7 +220,10 @@ on_fetched(int result, const struct jet_http_client_resp *resp, void *arg)
 		fetch_done(is, false, "out of memory");
 		return;
 	}
-	install(is, &set, hash);
+	if (!install(is, &set, hash)) {
+		fetch_done(is, false, "out of memory");
+		return;
+	}
 	fetch_done(is, true, NULL);
 }
 

@@ -93,6 +93,12 @@ verify_full(struct jet_verifier *v, const char *token, size_t len, const uint8_t
 
 	if ((rc = jet_jws_parse(token, len, v->conf.max_token_len, &jws, err, sizeof(err))) !=
 		JET_OK) {
+		/* lib/jose folds allocation failures into JET_EINVAL; its reason
+		 * tells them apart, and they must not read as a bad token. */
+		if (strstr(err, "out of memory") != NULL) {
+			*why = "out of memory";
+			return JET_ENOMEM;
+		}
 		*why = rc == JET_ETOOBIG ? "token too large" : "malformed token";
 		return JET_EPERM;
 	}

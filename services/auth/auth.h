@@ -173,8 +173,10 @@ void auth_handle_metadata(struct jet_http_req *req, const void *udata);
 void auth_handle_jwks(struct jet_http_req *req, const void *udata);
 void auth_handle_health(struct jet_http_req *req, const void *udata);
 
-/* Builds st->metadata from the configuration (main.c calls it at start). */
-int auth_metadata_build(struct auth_state *st);
+/* Builds st->metadata from the configuration (main.c calls it at start);
+ * mtls: the listener requests client certificates, so tls_client_auth and
+ * certificate-bound tokens are offered. */
+int auth_metadata_build(struct auth_state *st, bool mtls);
 
 /* Checks one of our own access tokens: signature by a published key, iss,
  * exp/nbf within leeway.  On success *claims is a new reference.  Does not

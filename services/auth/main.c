@@ -261,7 +261,7 @@ auth_init(struct jet_service *svc, bool check_only, char *err, size_t errlen)
 	else
 		snprintf(st->store_url, sizeof(st->store_url), "sqlite:%s/jetstream.db",
 			st->data_dir);
-	if ((rc = auth_metadata_build(st)) != JET_OK) {
+	if ((rc = auth_metadata_build(st, svc->conf.tls_mtls != JET_MTLS_OFF)) != JET_OK) {
 		snprintf(err, errlen, "cannot build the metadata document");
 		return rc;
 	}

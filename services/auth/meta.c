@@ -11,7 +11,7 @@
 #include "auth/auth.h"
 
 int
-auth_metadata_build(struct auth_state *st)
+auth_metadata_build(struct auth_state *st, bool mtls)
 {
 	json_t *m = json_object(), *methods = json_array(), *algs = json_array();
 	const char *iss = st->conf.issuer;
@@ -37,7 +37,9 @@ auth_metadata_build(struct auth_state *st)
 	json_array_append_new(methods, json_string("client_secret_basic"));
 	json_array_append_new(methods, json_string("client_secret_post"));
 	json_array_append_new(methods, json_string("private_key_jwt"));
-	json_array_append_new(methods, json_string("tls_client_auth"));
+	/* Certificates are only seen when the listener asks for them. */
+	if (mtls)
+		json_array_append_new(methods, json_string("tls_client_auth"));
 	for (int a = JET_JWS_ES256; a <= JET_JWS_PS256; a++)
 		if (st->assertion_algs & (1u << a))
 			json_array_append_new(algs, json_string(jet_jws_alg_name(a)));
@@ -47,7 +49,7 @@ auth_metadata_build(struct auth_state *st)
 	json_object_set(m, "introspection_endpoint_auth_signing_alg_values_supported", algs);
 	json_object_set(m, "revocation_endpoint_auth_methods_supported", methods);
 	json_object_set(m, "revocation_endpoint_auth_signing_alg_values_supported", algs);
-	json_object_set_new(m, "tls_client_certificate_bound_access_tokens", json_true());
+	json_object_set_new(m, "tls_client_certificate_bound_access_tokens", json_boolean(mtls));
 	json_object_set_new(m, "scopes_supported", json_pack("[sssss]", "points:read",
 		"points:write", "commands:write", "admin", "introspect"));
 	jet_buf_init(&b, 16384);
