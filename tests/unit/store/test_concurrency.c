@@ -21,24 +21,12 @@
 #include <cmocka.h>
 
 #include "jet/store.h"
+#define STORETEST_DIR_ONLY
+#include "storetest.h"
 
 #define N 150           /* iterations per worker */
 #define THREADS 5       /* 4 on the first handle, 1 on the second */
 #define WORKERS (THREADS + 1) /* + the child process */
-
-/* jet_test_tmpdir lives in testnet.c, which needs lib/http: this test
- * builds with core, json, pki and store only, so it keeps its own. */
-static void
-tmpdir(char *out, size_t outlen, const char *tag)
-{
-	const char *base = getenv("JET_TEST_TMP");
-
-	if (base == NULL)
-		base = "/tmp";
-	mkdir(base, 0700);
-	snprintf(out, outlen, "%s/%s-XXXXXX", base, tag);
-	assert_non_null(mkdtemp(out));
-}
 
 struct worker {
 	struct jet_store *s;

@@ -20,51 +20,12 @@
 #include <sqlite3.h>
 
 #include "jet/store.h"
-
-/* jet_test_tmpdir lives in testnet.c, which needs lib/http: this test
- * builds with core, json, pki and store only, so it keeps its own. */
-static void
-tmpdir(char *out, size_t outlen, const char *tag)
-{
-	const char *base = getenv("JET_TEST_TMP");
-
-	if (base == NULL)
-		base = "/tmp";
-	mkdir(base, 0700);
-	snprintf(out, outlen, "%s/%s-XXXXXX", base, tag);
-	assert_non_null(mkdtemp(out));
-}
-
-struct fixture {
-	char dir[512];
-	char path[600];
-	struct jet_store *s;
-};
+#include "storetest.h"
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256] = "";
-
-	tmpdir(f->dir, sizeof(f->dir), "store-jti");
-	snprintf(f->path, sizeof(f->path), "%s/jet.db", f->dir);
-	if (jet_store_open(f->path, &f->s, err, sizeof(err)) != JET_OK) {
-		fprintf(stderr, "open: %s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	jet_store_close(f->s);
-	free(f);
-	return 0;
+	return fixture_open(state, "store-jti", "");
 }
 
 static int64_t

@@ -20,20 +20,8 @@
 #include <sqlite3.h>
 
 #include "jet/store.h"
-
-/* jet_test_tmpdir lives in testnet.c, which needs lib/http: this test
- * builds with core, json, pki and store only, so it keeps its own. */
-static void
-tmpdir(char *out, size_t outlen, const char *tag)
-{
-	const char *base = getenv("JET_TEST_TMP");
-
-	if (base == NULL)
-		base = "/tmp";
-	mkdir(base, 0700);
-	snprintf(out, outlen, "%s/%s-XXXXXX", base, tag);
-	assert_non_null(mkdtemp(out));
-}
+#define STORETEST_DIR_ONLY
+#include "storetest.h"
 
 struct fixture {
 	char dir[512];
