@@ -800,7 +800,7 @@ jwks_check(const char *text, size_t len, char *why, size_t whylen)
 
 			if (jet_jwk_parse(json_array_get(keys, i), jwks_allowed(), JET_JWS_RS256, &k,
 				err, sizeof(err)) != JET_OK) {
-				snprintf(why, whylen, "key %zu is not a usable signature key: %s",
+				snprintf(why, whylen, "key %zu is not a usable signature key: %.80s",
 					i + 1, err);
 				goto out;
 			}

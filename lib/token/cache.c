@@ -142,9 +142,9 @@ lru_push(struct token_cache *c, uint32_t i)
 static void
 drop(struct token_cache *c, uint32_t i)
 {
-	uint32_t *l;
+	uint32_t *l = NULL;
 
-	if (find(c, c->e[i].key, &l) != i)
+	if (find(c, c->e[i].key, &l) != i || l == NULL)
 		return; /* cannot happen: every live entry is in its chain */
 	*l = c->e[i].hnext;
 	lru_unlink(c, i);

@@ -255,12 +255,20 @@ auth_init(struct jet_service *svc, bool check_only, char *err, size_t errlen)
 			"token_lifetime");
 		return JET_ECONF;
 	}
-	snprintf(st->data_dir, sizeof(st->data_dir), "%s", svc->conf.data_dir);
+	if ((size_t)snprintf(st->data_dir, sizeof(st->data_dir), "%s", svc->conf.data_dir) >=
+		sizeof(st->data_dir) - 32) {
+		snprintf(err, errlen, "[server] data_dir: path too long");
+		return JET_ECONF;
+	}
 	if (st->conf.store != NULL && st->conf.store[0] != '\0')
-		snprintf(st->store_url, sizeof(st->store_url), "%s", st->conf.store);
+		rc = snprintf(st->store_url, sizeof(st->store_url), "%s", st->conf.store);
 	else
-		snprintf(st->store_url, sizeof(st->store_url), "sqlite:%s/jetstream.db",
+		rc = snprintf(st->store_url, sizeof(st->store_url), "sqlite:%s/jetstream.db",
 			st->data_dir);
+	if (rc < 0 || (size_t)rc >= sizeof(st->store_url)) {
+		snprintf(err, errlen, "[auth] store: URL too long");
+		return JET_ECONF;
+	}
 	if ((rc = auth_metadata_build(st, svc->conf.tls_mtls != JET_MTLS_OFF)) != JET_OK) {
 		snprintf(err, errlen, "cannot build the metadata document");
 		return rc;
@@ -278,7 +286,8 @@ auth_init(struct jet_service *svc, bool check_only, char *err, size_t errlen)
 	pol.leeway_s = (int64_t)(st->conf.leeway_ms / 1000);
 	pol.rotation_s = (int64_t)(st->conf.key_rotation_ms / 1000);
 	pol.prepublish_s = (int64_t)(st->conf.key_prepublish_ms / 1000);
-	snprintf(dir, sizeof(dir), "%s/auth/keys", st->data_dir);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/auth/keys", st->data_dir) >= sizeof(dir))
+		return JET_ECONF; /* cannot happen: data_dir was checked above */
 	if ((rc = jet_keyring_open(dir, &pol, (int64_t)time(NULL), &st->keys, err, errlen)) !=
 		JET_OK)
 		return rc;
