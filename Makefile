@@ -34,6 +34,7 @@ test-quick: build
 bench:
 	@scripts/deps.sh bench
 	@bench/http.sh
+	@bench/token.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

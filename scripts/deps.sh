@@ -14,15 +14,15 @@ case $profile in
   run) ;;
   test) pkgs+=(clang libclang-rt-14-dev libcmocka-dev iproute2 procps sqlite3) ;;
   bench) pkgs+=(clang libclang-rt-14-dev libcmocka-dev wrk nginx-light testssl.sh
-               util-linux procps) ;;
+               util-linux procps glewlwyd sqlite3) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()
 # Node.js and npm run the interoperability tests (independent OAuth clients
-# and an independent authorization server from npm).  Any installed Node 18+
-# will do (a distribution's or NodeSource's); Debian's is installed only when
-# there is none.
+# and an independent authorization server from npm).  They need Node 20 or
+# newer (global fetch and WebCrypto); Debian's is installed only when there
+# is none at all.
 if [ "$profile" != run ] && ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
