@@ -154,6 +154,10 @@ int jet_keyring_sign(struct jet_keyring *kr, const char *typ, const json_t *clai
  * of the key that signed (for logs and tests). */
 int jet_keyring_sign_kid(struct jet_keyring *kr, const char *typ, const json_t *claims,
 	struct jet_buf *out, char *kid_out);
+/* Like jet_keyring_sign, with claims already serialised (a JSON object's text), for the
+ * token endpoint's hot path (jet_jws_sign_compact). */
+int jet_keyring_sign_payload(struct jet_keyring *kr, const char *typ, const void *payload,
+	size_t len, struct jet_buf *out);
 
 /*
  * The published JWKS, {"keys":[...]} with each key's jet_jwk_public_json,

@@ -199,27 +199,26 @@ header_json(const struct jet_jwk *key, const char *typ, struct jet_buf *h)
 }
 
 int
-jet_jwt_sign(const struct jet_jwk *key, const char *typ, const json_t *claims,
-	struct jet_buf *out)
+jet_jws_sign_compact(const struct jet_jwk *key, const char *typ, const void *payload,
+	size_t len, struct jet_buf *out)
 {
-	struct jet_buf h, c;
+	struct jet_buf h;
 	uint8_t sig[JET_JWS_SIG_MAX];
 	size_t start = out->len, siglen, sigmax, total, input_len;
 	int rc;
 
 	if (key == NULL || !key->has_private || !jet_jws_alg_asymmetric(key->alg) ||
-		!json_is_object(claims))
+		(payload == NULL && len > 0))
 		return JET_EINVAL;
 	sigmax = jose_sig_max(key->alg, key->pkey);
 	if (sigmax == 0 || sigmax > sizeof(sig))
 		return JET_EINVAL;
 	jet_buf_init(&h, 512);
-	jet_buf_init(&c, out->max);
-	if ((rc = header_json(key, typ, &h)) != JET_OK || (rc = jet_json_dump(&c, claims)) != JET_OK)
+	if ((rc = header_json(key, typ, &h)) != JET_OK)
 		goto out;
 	/* Everything is reserved up front, so the signing input written into
 	 * out does not move while it is signed. */
-	input_len = jet_b64url_len(h.len) + 1 + jet_b64url_len(c.len);
+	input_len = jet_b64url_len(h.len) + 1 + jet_b64url_len(len);
 	total = input_len + 1 + jet_b64url_len(sigmax);
 	if (total < input_len || (rc = jet_buf_reserve(out, total)) != JET_OK) {
 		rc = rc != JET_OK ? rc : JET_ETOOBIG;
@@ -227,7 +226,7 @@ jet_jwt_sign(const struct jet_jwk *key, const char *typ, const json_t *claims,
 	}
 	if ((rc = jet_b64url_encode_buf(out, h.data, h.len)) != JET_OK ||
 		(rc = jet_buf_append(out, ".", 1)) != JET_OK ||
-		(rc = jet_b64url_encode_buf(out, c.data, c.len)) != JET_OK ||
+		(rc = jet_b64url_encode_buf(out, payload, len)) != JET_OK ||
 		(rc = jet_sig_sign(key->alg, key->pkey, out->data + start, input_len, sig,
 			 sizeof(sig), &siglen)) != JET_OK ||
 		(rc = jet_buf_append(out, ".", 1)) != JET_OK ||
@@ -237,6 +236,21 @@ out:
 	if (rc != JET_OK)
 		out->len = start;
 	jet_buf_cleanup(&h);
+	return rc;
+}
+
+int
+jet_jwt_sign(const struct jet_jwk *key, const char *typ, const json_t *claims,
+	struct jet_buf *out)
+{
+	struct jet_buf c;
+	int rc;
+
+	if (!json_is_object(claims))
+		return JET_EINVAL;
+	jet_buf_init(&c, out->max);
+	if ((rc = jet_json_dump(&c, claims)) == JET_OK)
+		rc = jet_jws_sign_compact(key, typ, c.data, c.len, out);
 	jet_buf_cleanup(&c);
 	return rc;
 }

@@ -653,6 +653,18 @@ jet_keyring_sign_kid(struct jet_keyring *kr, const char *typ, const json_t *clai
 }
 
 int
+jet_keyring_sign_payload(struct jet_keyring *kr, const char *typ, const void *payload,
+	size_t len, struct jet_buf *out)
+{
+	struct kr_snap *s = snap_get(kr);
+	int rc;
+
+	rc = jet_jws_sign_compact(s->keys[0]->jwk, typ, payload, len, out);
+	snap_unref(s);
+	return rc;
+}
+
+int
 jet_keyring_sign(struct jet_keyring *kr, const char *typ, const json_t *claims,
 	struct jet_buf *out)
 {

@@ -89,22 +89,23 @@ grant_scope(const char *requested, const char *allowed, struct jet_buf *out)
 	return out->data;
 }
 
-static json_t *
-audience(struct auth_call *call, const char **error)
+/* Appends the token's aud to out: the default audience, or exactly the
+ * requested resources (RFC 8707), each one the server knows.  *error set
+ * (and JET_EINVAL returned) for a request the client must fix. */
+static int
+audience(struct auth_call *call, struct jet_buf *out, const char **error)
 {
 	struct auth_state *st = call->st;
 	const struct jet_form_field *res[AUTH_MAX_RESOURCES];
 	size_t n = jet_form_get_all(&call->form, "resource", res, AUTH_MAX_RESOURCES);
-	json_t *aud;
+	int rc = JET_OK;
 
 	if (n == 0)
-		return json_string(st->conf.audience);
+		return jet_json_escape(out, st->conf.audience, strlen(st->conf.audience));
 	if (n > AUTH_MAX_RESOURCES) {
 		*error = "too many resource parameters";
-		return NULL;
+		return JET_EINVAL;
 	}
-	if ((aud = json_array()) == NULL)
-		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		bool known = false;
 
@@ -112,19 +113,58 @@ audience(struct auth_call *call, const char **error)
 			known = strcmp(res[i]->value.p, st->resources[k]) == 0;
 		if (!known) {
 			*error = "unknown resource";
-			json_decref(aud);
-			return NULL;
+			return JET_EINVAL;
 		}
-		json_array_append_new(aud, json_string(res[i]->value.p));
 	}
 	/* One resource: a plain string, as most verifiers expect. */
-	if (n == 1) {
-		json_t *one = json_incref(json_array_get(aud, 0));
-
-		json_decref(aud);
-		return one;
+	if (n > 1)
+		rc = jet_buf_append(out, "[", 1);
+	for (size_t i = 0; i < n && rc == JET_OK; i++) {
+		if (i > 0)
+			rc = jet_buf_append(out, ",", 1);
+		if (rc == JET_OK)
+			rc = jet_json_escape(out, res[i]->value.p, res[i]->value.len);
 	}
-	return aud;
+	if (n > 1 && rc == JET_OK)
+		rc = jet_buf_append(out, "]", 1);
+	return rc;
+}
+
+/*
+ * The claims, written directly rather than through a JSON tree: this is
+ * the hot path of the token endpoint, and every string is escaped by
+ * jet_json_escape, the library's one JSON string writer.  The building
+ * grants are the client's stored JSON object, validated by the store when
+ * it was written.
+ */
+static int
+write_claims(struct auth_call *call, struct jet_buf *c, const char *scope, int64_t now,
+	int64_t life, const char *jti, const char *x5t, const char **error)
+{
+	struct auth_state *st = call->st;
+	const char *grants = call->client.grants && call->client.grants[0] ? call->client.grants :
+		"{}";
+	int rc;
+
+	if ((rc = jet_buf_append_str(c, "{\"iss\":")) != JET_OK ||
+		(rc = jet_json_escape(c, st->conf.issuer, strlen(st->conf.issuer))) != JET_OK ||
+		(rc = jet_buf_append_str(c, ",\"sub\":")) != JET_OK ||
+		(rc = jet_json_escape(c, call->client_id, strlen(call->client_id))) != JET_OK ||
+		(rc = jet_buf_append_str(c, ",\"aud\":")) != JET_OK ||
+		(rc = audience(call, c, error)) != JET_OK ||
+		(rc = jet_buf_printf(c, ",\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld,\"jti\":\"%s\""
+			",\"client_id\":", (long long)(now + life), (long long)now, (long long)now,
+			jti)) != JET_OK ||
+		(rc = jet_json_escape(c, call->client_id, strlen(call->client_id))) != JET_OK ||
+		(rc = jet_buf_append_str(c, ",\"scope\":")) != JET_OK ||
+		(rc = jet_json_escape(c, scope, strlen(scope))) != JET_OK ||
+		(rc = jet_buf_append_str(c, ",\"buildings\":")) != JET_OK ||
+		(rc = jet_buf_append_str(c, grants)) != JET_OK)
+		return rc;
+	if (x5t != NULL &&
+		(rc = jet_buf_printf(c, ",\"cnf\":{\"x5t#S256\":\"%s\"}", x5t)) != JET_OK)
+		return rc;
+	return jet_buf_append(c, "}", 1);
 }
 
 static void
@@ -133,18 +173,18 @@ issue(struct auth_call *call)
 	struct auth_state *st = call->st;
 	struct jet_http_req *req = call->req;
 	const char *gt, *scope_req, *scope, *error = NULL;
-	bool dup;
-	struct jet_buf scope_buf, tok, body;
+	struct jet_buf scope_buf, claims, tok, body;
 	uint8_t rnd[16];
 	char jti[32], x5t[44];
 	int64_t now = (int64_t)time(NULL);
 	int64_t life = (int64_t)(st->conf.token_lifetime_ms / 1000);
-	json_t *claims = NULL, *aud = NULL, *grants = NULL, *resp = NULL;
+	int rc;
 
 	jet_buf_init(&scope_buf, JET_SCOPE_MAX);
-	jet_buf_init(&tok, 16384);
-	jet_buf_init(&body, 20000);
-	gt = auth_form_value(call, "grant_type", NULL, &dup);
+	jet_buf_init(&claims, 32768);
+	jet_buf_init(&tok, 65536);
+	jet_buf_init(&body, 66000);
+	gt = auth_form_value(call, "grant_type", NULL, NULL);
 	if (gt == NULL) {
 		auth_reply_error(req, 400, "invalid_request", "grant_type is required", false);
 		goto out;
@@ -160,53 +200,42 @@ issue(struct auth_call *call)
 			"a requested scope is not allowed for this client", false);
 		goto out;
 	}
-	if ((aud = audience(call, &error)) == NULL) {
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+		jet_b64url_encode(rnd, sizeof(rnd), jti, sizeof(jti)) != JET_OK ||
+		(call->method == AUTH_TLS_CLIENT &&
+			jet_b64url_encode(call->peer.sha256, 32, x5t, sizeof(x5t)) != JET_OK)) {
+		jet_http_respond_error(req, 500, "internal_error", "cannot issue a token");
+		goto out;
+	}
+	rc = write_claims(call, &claims, scope, now, life, jti,
+		call->method == AUTH_TLS_CLIENT ? x5t : NULL, &error);
+	if (rc != JET_OK) {
 		if (error != NULL)
 			auth_reply_error(req, 400, "invalid_target", error, false);
 		else
 			jet_http_respond_error(req, 503, "unavailable", "out of memory");
 		goto out;
 	}
-	grants = jet_json_parse(call->client.grants ? call->client.grants : "{}",
-		call->client.grants ? strlen(call->client.grants) : 2, 65536, 4, true, NULL, 0);
-	if (!json_is_object(grants) || RAND_bytes(rnd, sizeof(rnd)) != 1 ||
-		jet_b64url_encode(rnd, sizeof(rnd), jti, sizeof(jti)) != JET_OK) {
-		jet_http_respond_error(req, 500, "internal_error", "cannot issue a token");
-		goto out;
-	}
-	claims = json_pack("{s:s, s:s, s:O, s:I, s:I, s:I, s:s, s:s, s:s, s:O}",
-		"iss", st->conf.issuer, "sub", call->client_id, "aud", aud,
-		"exp", (json_int_t)(now + life), "iat", (json_int_t)now, "nbf", (json_int_t)now,
-		"jti", jti, "client_id", call->client_id, "scope", scope, "buildings", grants);
-	if (claims == NULL) {
-		jet_http_respond_error(req, 503, "unavailable", "out of memory");
-		goto out;
-	}
-	if (call->method == AUTH_TLS_CLIENT) {
-		if (jet_b64url_encode(call->peer.sha256, 32, x5t, sizeof(x5t)) != JET_OK) {
-			jet_http_respond_error(req, 500, "internal_error", "cannot issue a token");
-			goto out;
-		}
-		json_object_set_new(claims, "cnf", json_pack("{s:s}", "x5t#S256", x5t));
-	}
-	if (jet_keyring_sign(st->keys, "at+jwt", claims, &tok) != JET_OK) {
+	if (jet_keyring_sign_payload(st->keys, "at+jwt", claims.data, claims.len, &tok) !=
+		JET_OK) {
 		jet_http_respond_error(req, 500, "internal_error", "cannot sign the token");
 		goto out;
 	}
-	resp = json_pack("{s:s%, s:s, s:I, s:s}", "access_token", tok.data, tok.len,
-		"token_type", "Bearer", "expires_in", (json_int_t)life, "scope", scope);
-	if (resp == NULL || jet_json_dump(&body, resp) != JET_OK) {
+	/* The token is base64url and dots: nothing in it needs escaping. */
+	if (jet_buf_append_str(&body, "{\"access_token\":\"") != JET_OK ||
+		jet_buf_append(&body, tok.data, tok.len) != JET_OK ||
+		jet_buf_printf(&body, "\",\"token_type\":\"Bearer\",\"expires_in\":%lld,"
+			"\"scope\":", (long long)life) != JET_OK ||
+		jet_json_escape(&body, scope, strlen(scope)) != JET_OK ||
+		jet_buf_append(&body, "}", 1) != JET_OK) {
 		jet_http_respond_error(req, 503, "unavailable", "out of memory");
 		goto out;
 	}
 	atomic_fetch_add_explicit(&st->tokens_issued, 1, memory_order_relaxed);
 	auth_reply_json(req, 200, body.data, body.len);
 out:
-	json_decref(resp);
-	json_decref(claims);
-	json_decref(grants);
-	json_decref(aud);
 	jet_buf_cleanup(&scope_buf);
+	jet_buf_cleanup(&claims);
 	if (tok.data != NULL)
 		jet_wipe(tok.data, tok.len);
 	jet_buf_cleanup(&tok);
