@@ -21,89 +21,8 @@
 set -euo pipefail
 
 [ $# -eq 3 ] || { echo "usage: $0 SRC BIN SCRATCH" >&2; exit 2; }
-src=$(cd "$1" && pwd)
-bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-scratch=$3
-here=$src/tests/interop
-t0=$SECONDS
-
-say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
-die() { say "FAIL: $*"; exit 1; }
-
-[ -x "$bin" ] || die "$bin: no such executable"
-command -v node >/dev/null || die "node not found (scripts/deps.sh test installs it)"
-for m in oidc-provider oauth4webapi jose; do
-	[ -d "$here/node_modules/$m" ] ||
-		die "npm package $m missing: run scripts/deps.sh test (or npm ci --prefix tests/interop)"
-done
-command -v openssl >/dev/null || die "openssl not found"
-command -v curl >/dev/null || die "curl not found"
-
-mkdir -p "$scratch"
-tmp=$(mktemp -d "$scratch/interop-oidc-provider.XXXXXX")
-pids=() names=()
-cleanup() {
-	local p i
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	if [ "${keep:-0}" = 1 ] || [ -n "${INTEROP_KEEP:-}" ]; then
-		say "files kept in $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# stop_checked: SIGTERM to every process started here, 10 s each to exit;
-# each must exit 0 and no log may hold a sanitizer report (the binary may be
-# an ASan/UBSan build).
-stop_checked() {
-	local i p st bad=0
-	for ((i = 0; i < ${#pids[@]}; i++)); do
-		p=${pids[i]}
-		kill -TERM "$p" 2>/dev/null || true
-		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		if kill -0 "$p" 2>/dev/null; then
-			say "${names[i]} ignored SIGTERM for 10 s"
-			kill -KILL "$p" 2>/dev/null || true
-			bad=1
-		fi
-		st=0
-		wait "$p" || st=$?
-		[ "$st" -eq 0 ] || { say "${names[i]} exited with status $st"; bad=1; }
-	done
-	pids=()
-	if grep -l -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$tmp"/*.log >&2; then
-		say "sanitizer reports in the logs above"
-		bad=1
-	fi
-	return "$bad"
-}
-
-free_port() {
-	node -e 'const s = require("net").createServer().listen(0, "127.0.0.1",
-		() => { console.log(s.address().port); s.close(); });'
-}
-
-# wait_ready NAME PID URL CA: up to 20 s for URL to answer 200.
-wait_ready() {
-	local name=$1 pid=$2 url=$3 ca=$4 i
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.log" >&2; die "$name exited at start-up"; }
-		if [ -f "$ca" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-			--cacert "$ca" "$url")" = 200 ]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	cat "$tmp/$name.log" >&2
-	die "$name did not answer 200 on $url within 20 s"
-}
+. "$(dirname "$0")/lib.sh"
+interop_init "$@" interop-oidc-provider oidc-provider oauth4webapi jose
 
 # ---------------------------------------------------------------- set-up
 
@@ -192,15 +111,9 @@ for name in okta generic; do
 	wait_ready "peer-$name" $! "https://localhost:${peer_port[$name]}/jwks" "$tmp/peer-ca.crt"
 done
 
-"$bin" api --config "$tmp/api.conf" --check >"$tmp/api-check.log" 2>&1 ||
-	{ cat "$tmp/api-check.log" >&2; die "jetstream api --check refuses the configuration"; }
-unset_env=()
-for v in $(compgen -e); do [[ $v != JETSTREAM_* ]] || unset_env+=(-u "$v"); done
 say "starting jetstream api on https://localhost:$api_port"
-env "${unset_env[@]}" "$bin" api --config "$tmp/api.conf" >"$tmp/api.log" 2>&1 </dev/null &
-pids+=($!)
-names+=("jetstream api")
-wait_ready api $! "https://localhost:$api_port/healthz" "$data/tls/ca.crt"
+start api "$tmp/api.conf"
+wait_ready api "$last_pid" "https://localhost:$api_port/healthz" "$data/tls/ca.crt"
 
 # The checks trust both the peers' CA and the API's development CA.
 cat "$tmp/peer-ca.crt" "$data/tls/ca.crt" >"$tmp/trust.pem"
