@@ -79,6 +79,9 @@ static const struct jet_service_def auth_def = {
 	.name = "auth",
 	.what = "the authorization server",
 	.listen = "127.0.0.1:8444",
+	/* Form bodies of a few hundred bytes: a connection never buffers more
+	 * than the endpoints read (AUTH_FORM_MAX). */
+	.max_body = "16k",
 	.routes = auth_routes,
 	.nroutes = sizeof(auth_routes) / sizeof(auth_routes[0]),
 	.parts = (const struct jet_conf_part[]){

@@ -170,6 +170,9 @@ jet_service_options_for(const struct jet_service_def *def, size_t *n)
 		if (def->listen != NULL && strcmp(t[i].section, "server") == 0 &&
 			strcmp(t[i].name, "listen") == 0)
 			t[i].def = def->listen;
+		else if (def->max_body != NULL && strcmp(t[i].section, "http") == 0 &&
+			strcmp(t[i].name, "max_body") == 0)
+			t[i].def = def->max_body;
 	at = jet_service_noptions;
 	for (size_t i = 0; i < def->nparts; i++) {
 		size_t off = part_offset(def, i);

@@ -71,6 +71,7 @@ struct jet_service_def {
 	const char *name;      /* "api", "auth": logs, banner, command name */
 	const char *what;      /* "the API service" (usage text) */
 	const char *listen;    /* default [server] listen; NULL: the shared default */
+	const char *max_body;  /* default [http] max_body; NULL: the shared default */
 	const struct jet_route *routes;
 	size_t nroutes;
 	/* The service's own sections ([auth], [token] ...). */
@@ -87,8 +88,8 @@ struct jet_service_def {
 	void (*reload)(void *arg);
 };
 
-/* The full option table of def (shared sections first, def's listen
- * default applied, then def's own), for --print-config and the docs check.
+/* The full option table of def (shared sections first, def's listen and
+ * max_body defaults applied, then def's own), for --print-config and the docs check.
  * Returns a malloc'd array (free it) or NULL; *n gets its length. */
 struct jet_conf_option *jet_service_options_for(const struct jet_service_def *def, size_t *n);
 

@@ -447,6 +447,14 @@ malformed_requests_are_invalid_request(void **state)
 	assert_int_equal(post(auth_port, NULL, "/oauth2/token", h, NULL,
 		"grant_type=password&username=a&password=b"), 400);
 	assert_non_null(strstr(body_of(resp), "unsupported_grant_type"));
+	/* A body past 16 KiB is refused before any handler reads it. */
+	{
+		static char big[20001];
+
+		memset(big, 'a', sizeof(big) - 1);
+		memcpy(big, "grant_type=client_credentials&x=", 32);
+		assert_int_equal(post(auth_port, NULL, "/oauth2/token", h, NULL, big), 413);
+	}
 	/* GET is refused with an OAuth error. */
 	assert_int_equal(get(auth_port, NULL, "/oauth2/token?grant_type=client_credentials",
 		NULL), 405);
