@@ -249,4 +249,13 @@ enum jet_route_result jet_router_match(const struct jet_router *r, enum jet_http
  * NULL, receives the decoded length. */
 int jet_http_pct_decode(struct jet_str src, char *dst, size_t dstlen, size_t *outlen);
 
+/*
+ * True when a request header field name claims a client identity
+ * (X-Client-*, X-SSL-Client-*, X-Forwarded-Client-Cert, Client-Cert,
+ * X-Jetstream-*, Remote-User, ...), compared ASCII case-insensitively with
+ * '_' and '-' alike, so no spelling slips past.  The gateway removes all of
+ * them before forwarding; the list is in lib/http/identity.c.
+ */
+bool jet_http_is_identity_header(struct jet_str name);
+
 #endif /* JET_HTTP_H */
