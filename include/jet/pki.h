@@ -68,4 +68,29 @@ int jet_pki_read_cert(const char *path, X509 **out);
  */
 int jet_pki_dev_ensure(const char *dir, char *err, size_t errlen);
 
+/*
+ * The full development PKI for a gateway in front of private services:
+ * jet_pki_dev_ensure(dir) first (its ca.crt/ca.key are the root), then in
+ * dir, when missing:
+ *   service-ca.crt/.key  CA under the root (pathlen 0) for gateway <-> services
+ *   device-ca.crt/.key   CA under the root (pathlen 0) for devices
+ *   gateway.crt/.key     leaf + service CA; serverAuth and clientAuth; SAN
+ *                        URI spiffe://<trust_domain>/gateway, DNS localhost,
+ *                        IP 127.0.0.1
+ *   auth.crt/.key, api.crt/.key  the same with spiffe://<td>/service/<name>
+ *   service-trust.pem    root + service CA (what gateway and services trust)
+ *   device-trust.pem     root + device CA (what verifies devices)
+ * trust_domain: NULL for "jetstream.local", else 1..200 of [a-z0-9.-] in
+ * non-empty dot-separated labels; anything else is JET_EINVAL.
+ * CAs 10 years, leaves 1 year.  Existing CAs are kept (a half-present or
+ * foreign one is an error naming the file); a leaf is reissued when its
+ * pair is incomplete, does not match, was not issued by the current service
+ * CA, carries another SPIFFE ID or expires within 30 days; bundles are
+ * rewritten when stale.  A root with pathLenConstraint 0 (written before
+ * this function existed) is refused: remove dir to regenerate.  Returns
+ * JET_OK, or an error with a one-line reason in err.
+ */
+int jet_pki_dev_ensure_full(const char *dir, const char *trust_domain, char *err,
+	size_t errlen);
+
 #endif /* JET_PKI_H */
