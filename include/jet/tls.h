@@ -13,6 +13,9 @@
  *  - mTLS per listener: off / optional / required, verified against a CA
  *    bundle, CRLs checked for the whole chain when a CRL file is set, and the
  *    leaf must carry the clientAuth extended key usage.
+ *  - An optional allow-list of peer identities (SAN URIs) on top of mTLS:
+ *    a certificate the CA verified is still refused unless it names one of
+ *    them, so a service can accept one caller (the gateway) only.
  *  - Certificates, key, CA and CRL reloadable without restart: new
  *    connections use the new context, established ones keep the old.
  *
@@ -39,7 +42,14 @@ struct jet_tls_server_conf {
 	const char *crl_file;       /* PEM CRLs; optional; checked for the whole chain */
 	uint64_t ticket_lifetime_s; /* ticket key rotation period; 0 disables tickets */
 	bool session_cache;         /* server-side session cache (TLS 1.2 ids) */
+	/* Space-separated SAN URIs ("spiffe://td/gateway ..."), at most
+	 * JET_TLS_MAX_ALLOWED_PEERS, each shorter than JET_TLS_NAME_MAX and
+	 * containing "://".  NULL or empty: any certificate the CA verifies.
+	 * Non-empty requires mtls REQUIRED.  Copied by jet_tls_server_new. */
+	const char *allowed_peers;
 };
+
+#define JET_TLS_MAX_ALLOWED_PEERS 16
 
 struct jet_tls_server; /* opaque; thread-safe */
 
@@ -65,6 +75,18 @@ int jet_tls_server_reload(struct jet_tls_server *ts, char *err, size_t errlen);
 void jet_tls_server_rotate_tickets(struct jet_tls_server *ts);
 
 enum jet_mtls_mode jet_tls_server_mtls(const struct jet_tls_server *ts);
+
+struct jet_peer_identity;
+
+/*
+ * Whether a verified peer may talk to this server: true when no allow-list
+ * is configured, else only when one of id's SAN URIs equals (byte for byte)
+ * an entry of the list.  id NULL (no certificate) is false under a list.
+ * The list never changes after jet_tls_server_new (a reload keeps it), so
+ * this takes no lock.
+ */
+bool jet_tls_server_peer_allowed(const struct jet_tls_server *ts,
+	const struct jet_peer_identity *id);
 
 struct jet_tls_client_conf {
 	const char *ca_file;   /* trust anchors; NULL: the system's default store */

@@ -792,8 +792,19 @@ handshake_done(struct jet_http_conn *c)
 		return;
 	}
 	rc = jet_tls_peer_identity(c->stream.ssl, id);
-	if (rc == JET_OK) {
+	if (rc == JET_OK && jet_tls_server_peer_allowed(srv->conf.tls, id)) {
 		c->peer_id = id;
+		return;
+	}
+	if (rc == JET_OK) {
+		/* Verified, but not an identity this server talks to.  The
+		 * name is printable ASCII (identity.c) and not a secret. */
+		atomic_fetch_add(&srv->tls_failures, 1);
+		jet_log_event(JET_LOG_INFO, "tls", "client certificate refused", "peer",
+			c->peer_addr, "reason", "peer not allowed", "identity",
+			id->n_uri > 0 ? id->san_uri[0] : id->subject, NULL);
+		free(id);
+		jet_http_conn_close(c);
 		return;
 	}
 	free(id);

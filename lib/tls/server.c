@@ -26,7 +26,11 @@
  *  - the leaf must carry extendedKeyUsage with id-kp-clientAuth (RFC 5280
  *    4.2.1.12); a leaf without the extension is refused too;
  *  - chains are verified in X509 strict mode, at most JET_TLS_VERIFY_DEPTH
- *    deep.
+ *    deep;
+ *  - an allow-list of SAN URIs (peers.c), when set, is applied by the
+ *    connection layer after the handshake (jet_tls_server_peer_allowed), not
+ *    in the verify callback: a resumed session skips verification, but it
+ *    still passes through that check on every connection.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,10 +364,22 @@ jet_tls_server_new(const struct jet_tls_server_conf *conf, struct jet_tls_server
 			conf->mtls == JET_MTLS_REQUIRED ? "required" : "optional");
 		return JET_ECONF;
 	}
+	if (conf->allowed_peers != NULL && conf->allowed_peers[strspn(conf->allowed_peers, " \t")] !=
+		'\0' && conf->mtls != JET_MTLS_REQUIRED) {
+		/* Optional would let an anonymous client past a check that only
+		 * looks at certificates. */
+		snprintf(err, errlen, "TLS: allowed_peers needs mtls required");
+		return JET_ECONF;
+	}
 	ts = calloc(1, sizeof(*ts));
 	if (ts == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return JET_ENOMEM;
+	}
+	rc = jet_tls_peers_parse(ts, conf->allowed_peers, err, errlen);
+	if (rc != JET_OK) {
+		free(ts);
+		return rc;
 	}
 	ts->mtls = conf->mtls;
 	ts->ticket_lifetime_s = conf->ticket_lifetime_s;

@@ -118,7 +118,17 @@ struct jet_tls_server {
 	enum jet_mtls_mode mtls;
 	uint64_t ticket_lifetime_s; /* 0: no tickets */
 	bool session_cache;
+	char allowed[JET_TLS_MAX_ALLOWED_PEERS][JET_TLS_NAME_MAX]; /* SAN URIs */
+	size_t n_allowed;           /* 0: any verified certificate */
 	struct jet_tls_ticket_ring tickets; /* survives reloads */
 };
+
+/* ------------------------------------------------------------------------
+ * Peer allow-list (peers.c)
+ * --------------------------------------------------------------------- */
+
+/* Parses conf->allowed_peers into ts->allowed.  JET_OK, or JET_ECONF with a
+ * reason in err that names the entry by position (never its text). */
+int jet_tls_peers_parse(struct jet_tls_server *ts, const char *list, char *err, size_t errlen);
 
 #endif /* JET_TLS_INT_H */

@@ -50,6 +50,8 @@ const struct jet_conf_option jet_service_options[] = {
 		"PEM bundle of CAs that issue client certificates (required with mtls)"),
 	OPT("tls", "crl", JET_CONF_STRING, tls_crl, NULL, 0, 0, NULL,
 		"PEM CRLs checked for client certificates; reloaded on SIGHUP"),
+	OPT("tls", "allowed_peers", JET_CONF_STRING, tls_allowed_peers, NULL, 0, 0, NULL,
+		"space-separated SAN URIs of the only clients served (needs mtls = required)"),
 	OPT("tls", "ticket_rotation", JET_CONF_DURATION, tls_ticket_rotation_ms, "1h", 0,
 		7 * 24 * 3600 * SEC, NULL, "session ticket key lifetime; 0 disables tickets"),
 	OPT("tls", "session_cache", JET_CONF_BOOL, tls_session_cache, "true", 0, 0, NULL,
@@ -128,6 +130,7 @@ build_tls(struct jet_service *svc, char *err, size_t errlen)
 	tc.mtls = (enum jet_mtls_mode)c->tls_mtls;
 	tc.client_ca_file = empty(c->tls_client_ca) ? NULL : c->tls_client_ca;
 	tc.crl_file = empty(c->tls_crl) ? NULL : c->tls_crl;
+	tc.allowed_peers = empty(c->tls_allowed_peers) ? NULL : c->tls_allowed_peers;
 	tc.ticket_lifetime_s = c->tls_ticket_rotation_ms / 1000;
 	if (c->tls_ticket_rotation_ms > 0 && tc.ticket_lifetime_s == 0)
 		tc.ticket_lifetime_s = 1;

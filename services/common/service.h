@@ -29,6 +29,7 @@ struct jet_service_conf {
 	int tls_mtls;               /* enum jet_mtls_mode */
 	char *tls_client_ca;
 	char *tls_crl;
+	char *tls_allowed_peers;    /* space-separated SAN URIs; empty: any */
 	uint64_t tls_ticket_rotation_ms;
 	bool tls_session_cache;
 	bool tls_hsts;

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <openssl/ssl.h>
 
+#include "jet/pki.h"
 #include "jet/server.h"
 #include "jet/tls.h"
 #include "testnet.h"
@@ -59,7 +60,8 @@ struct fixture {
 };
 
 static int
-start(struct fixture *f, enum jet_mtls_mode mtls, uint64_t tickets, bool cache)
+start_allowed(struct fixture *f, enum jet_mtls_mode mtls, uint64_t tickets, bool cache,
+	const char *allowed_peers)
 {
 	struct jet_tls_server_conf tc = { 0 };
 	struct jet_http_server_conf c;
@@ -81,6 +83,7 @@ start(struct fixture *f, enum jet_mtls_mode mtls, uint64_t tickets, bool cache)
 	tc.crl_file = mtls ? f->crl_path : NULL;
 	tc.ticket_lifetime_s = tickets;
 	tc.session_cache = cache;
+	tc.allowed_peers = allowed_peers;
 	if (jet_tls_server_new(&tc, &f->tls, err, sizeof(err)) != JET_OK) {
 		fprintf(stderr, "tls: %s\n", err);
 		return -1;
@@ -92,6 +95,12 @@ start(struct fixture *f, enum jet_mtls_mode mtls, uint64_t tickets, bool cache)
 	c.routes = routes;
 	c.nroutes = JET_ARRAY_LEN(routes);
 	return jet_testsrv_start(&f->srv, &c) == JET_OK ? 0 : -1;
+}
+
+static int
+start(struct fixture *f, enum jet_mtls_mode mtls, uint64_t tickets, bool cache)
+{
+	return start_allowed(f, mtls, tickets, cache, NULL);
 }
 
 static void
@@ -256,6 +265,110 @@ mtls_identity_reaches_the_handler(void **state)
 	stop(&f);
 }
 
+/* A client certificate from the test CA with the given SAN URI (NULL: no
+ * URI SAN at all, only a DNS name), written as pki.dir/<name>.crt/.key. */
+static void
+issue_client(const char *name, const char *uri, struct jet_testpki_pair *out)
+{
+	static const char *const dns[] = { "other.jetstream.test" };
+	const char *uris[1] = { uri };
+	struct jet_pki_cert_spec spec = {
+		.common_name = name, .dns = dns, .n_dns = 1, .uris = uris,
+		.n_uris = uri != NULL ? 1 : 0, .eku = JET_PKI_EKU_CLIENT, .path_len = -1,
+		.not_before_s = -60, .not_after_s = 3600,
+	};
+	EVP_PKEY *key = NULL, *ca_key = NULL;
+	X509 *ca = NULL, *leaf = NULL;
+
+	snprintf(out->cert, sizeof(out->cert), "%s/%s.crt", pki.dir, name);
+	snprintf(out->key, sizeof(out->key), "%s/%s.key", pki.dir, name);
+	assert_int_equal(jet_pki_key_new(&key), JET_OK);
+	assert_int_equal(jet_pki_read_cert(pki.ca, &ca), JET_OK);
+	assert_int_equal(jet_pki_read_key(pki.ca_key, &ca_key), JET_OK);
+	assert_int_equal(jet_pki_issue(&spec, key, ca, ca_key, &leaf), JET_OK);
+	assert_int_equal(jet_pki_write_certs(out->cert, &leaf, 1), JET_OK);
+	assert_int_equal(jet_pki_write_key(out->key, key), JET_OK);
+	X509_free(leaf);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(key);
+}
+
+/* With an allow-list, only a certificate naming a listed URI is served;
+ * every other one, though the CA verifies it, gets no HTTP answer and
+ * counts as a TLS failure. */
+static void
+allowed_peers_admit_only_listed_identities(void **state)
+{
+	struct fixture f;
+	struct jet_http_server_stats before, after;
+	struct jet_testpki_pair other, other_prefix, no_uri;
+	struct jet_testconn_opts o = { .ca = pki.ca, .cert = pki.client.cert,
+		.key = pki.client.key };
+	int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+	/* Refusals per version: other URI, a longer URI with the allowed one
+	 * as prefix, no URI SAN, no certificate at all. */
+	const uint64_t refused = 4;
+
+	issue_client("peer-other", "spiffe://jetstream.test/gateway", &other);
+	issue_client("peer-prefix", JET_TESTPKI_CLIENT_URI "/x", &other_prefix);
+	issue_client("peer-no-uri", NULL, &no_uri);
+	assert_int_equal(start_allowed(&f, JET_MTLS_REQUIRED, 3600, true,
+				 " spiffe://jetstream.test/auth " JET_TESTPKI_CLIENT_URI " "),
+		0);
+	for (size_t v = 0; v < 2; v++) {
+		o.min_version = o.max_version = versions[v];
+		jet_http_server_stats(f.srv.srv, &before);
+		assert_int_equal(jet_test_request(f.srv.port, &o, get_whoami, resp, sizeof(resp)),
+			200);
+		assert_non_null(strstr(resp, "uri=" JET_TESTPKI_CLIENT_URI " "));
+		assert_refused(f.srv.port, other.cert, other.key, versions[v]);
+		assert_refused(f.srv.port, other_prefix.cert, other_prefix.key, versions[v]);
+		assert_refused(f.srv.port, no_uri.cert, no_uri.key, versions[v]);
+		assert_refused(f.srv.port, NULL, NULL, versions[v]);
+		for (int i = 0; i < 100; i++) {
+			jet_http_server_stats(f.srv.srv, &after);
+			if (after.tls_failures - before.tls_failures >= refused)
+				break;
+			usleep(10000);
+		}
+		assert_int_equal(after.tls_failures - before.tls_failures, refused);
+		assert_int_equal(after.requests - before.requests, 1);
+	}
+	/* A resumed session (no certificate sent, the identity comes from the
+	 * session) passes the same check and is still served. */
+	{
+		struct jet_testconn c;
+		SSL_SESSION *sess;
+
+		o.min_version = o.max_version = TLS1_3_VERSION;
+		assert_int_equal(jet_testconn_open(&c, f.srv.port, &o), 0);
+		jet_testconn_send_str(&c, get_hello);
+		assert_int_equal(jet_testconn_response(&c, resp, sizeof(resp)), 200);
+		sess = SSL_get1_session(c.ssl);
+		jet_testconn_close(&c);
+		o.session = sess;
+		assert_int_equal(jet_testconn_open(&c, f.srv.port, &o), 0);
+		assert_int_equal(SSL_session_reused(c.ssl), 1);
+		jet_testconn_send_str(&c, get_hello);
+		assert_int_equal(jet_testconn_response(&c, resp, sizeof(resp)), 200);
+		jet_testconn_close(&c);
+		o.session = NULL;
+		SSL_SESSION_free(sess);
+	}
+	/* The list survives a reload (SIGHUP re-reads files, not the list). */
+	{
+		char err[256];
+
+		assert_int_equal(jet_tls_server_reload(f.tls, err, sizeof(err)), JET_OK);
+		assert_refused(f.srv.port, other.cert, other.key, TLS1_3_VERSION);
+		o.min_version = o.max_version = TLS1_3_VERSION;
+		assert_int_equal(jet_test_request(f.srv.port, &o, get_hello, resp, sizeof(resp)),
+			200);
+	}
+	stop(&f);
+}
+
 static void
 mtls_optional_allows_anonymous_but_not_bad(void **state)
 {
@@ -363,6 +476,7 @@ main(void)
 		cmocka_unit_test(mtls_required_refuses_bad_certificates),
 		cmocka_unit_test(mtls_identity_reaches_the_handler),
 		cmocka_unit_test(mtls_optional_allows_anonymous_but_not_bad),
+		cmocka_unit_test(allowed_peers_admit_only_listed_identities),
 		cmocka_unit_test(crl_reload_revokes_without_restart),
 		cmocka_unit_test(resumption_follows_configuration),
 		cmocka_unit_test(garbage_instead_of_tls_is_dropped),

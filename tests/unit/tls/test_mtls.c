@@ -653,6 +653,144 @@ trust_change_on_reload_ends_resumption(void **state)
 	unlink(live);
 }
 
+/* ------------------------------------------------------------------------
+ * Allow-list of peer identities
+ * --------------------------------------------------------------------- */
+
+/* Builds a server with mtls mode and allowed_peers list; returns the rc and
+ * frees the server.  err gets the reason. */
+static int
+allowed_new(struct fixture *f, enum jet_mtls_mode mode, const char *list,
+	struct jet_tls_server **out, char *err, size_t errlen)
+{
+	struct jet_tls_server_conf conf = {
+		.cert_file = f->pki.server.cert,
+		.key_file = f->pki.server.key,
+		.mtls = mode,
+		.client_ca_file = mode != JET_MTLS_OFF ? f->pki.ca : NULL,
+		.allowed_peers = list,
+	};
+
+	err[0] = '\0';
+	return jet_tls_server_new(&conf, out, err, errlen);
+}
+
+static void
+allowed_peers_validated(void **state)
+{
+	struct fixture *f = *state;
+	struct jet_tls_server *ts = NULL;
+	char err[256], list[JET_TLS_MAX_ALLOWED_PEERS + 1][40], joined[1024];
+	char long_uri[JET_TLS_NAME_MAX + 1];
+	size_t off = 0;
+
+	/* A list needs mtls required: optional or off would let a client
+	 * without a certificate past a check made on certificates. */
+	assert_int_equal(allowed_new(f, JET_MTLS_OPTIONAL, "spiffe://t/gateway", &ts, err,
+				 sizeof(err)), JET_ECONF);
+	assert_null(ts);
+	assert_non_null(strstr(err, "mtls required"));
+	assert_int_equal(allowed_new(f, JET_MTLS_OFF, "spiffe://t/gateway", &ts, err,
+				 sizeof(err)), JET_ECONF);
+	/* Not a URI; the reason names the entry, not its text. */
+	assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, "spiffe://t/gateway gateway-secret",
+				 &ts, err, sizeof(err)), JET_ECONF);
+	assert_non_null(strstr(err, "entry 2"));
+	assert_null(strstr(err, "gateway-secret"));
+	assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, "://nothing", &ts, err, sizeof(err)),
+		JET_ECONF);
+	/* Controls are refused, not taken as separators. */
+	assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, "spiffe://t/a\nspiffe://t/b", &ts,
+				 err, sizeof(err)), JET_ECONF);
+
+	/* 16 entries fit, 17 do not. */
+	for (size_t i = 0; i <= JET_TLS_MAX_ALLOWED_PEERS; i++) {
+		snprintf(list[i], sizeof(list[i]), "spiffe://jetstream.test/svc%zu", i);
+		if (i == JET_TLS_MAX_ALLOWED_PEERS) {
+			assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, joined, &ts, err,
+						 sizeof(err)), JET_OK);
+			jet_tls_server_free(ts);
+			ts = NULL;
+		}
+		off += (size_t)snprintf(joined + off, sizeof(joined) - off, "%s%s",
+			i ? " " : "", list[i]);
+		assert_true(off < sizeof(joined));
+	}
+	assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, joined, &ts, err, sizeof(err)),
+		JET_ECONF);
+	assert_null(ts);
+	assert_non_null(strstr(err, "16"));
+
+	/* 255 bytes fit, 256 do not. */
+	memcpy(long_uri, "urn://", 6);
+	memset(long_uri + 6, 'a', JET_TLS_NAME_MAX - 7);
+	long_uri[JET_TLS_NAME_MAX - 1] = '\0';
+	assert_int_equal(strlen(long_uri), 255);
+	assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, long_uri, &ts, err, sizeof(err)),
+		JET_OK);
+	jet_tls_server_free(ts);
+	ts = NULL;
+	long_uri[JET_TLS_NAME_MAX - 1] = 'a';
+	long_uri[JET_TLS_NAME_MAX] = '\0';
+	assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, long_uri, &ts, err, sizeof(err)),
+		JET_ECONF);
+
+	/* Empty or blank: no list, so any mode is fine. */
+	assert_int_equal(allowed_new(f, JET_MTLS_OPTIONAL, " \t ", &ts, err, sizeof(err)),
+		JET_OK);
+	jet_tls_server_free(ts);
+}
+
+/* Exact matching against the identity of a real, verified certificate. */
+static void
+allowed_peers_match_exactly(void **state)
+{
+	struct fixture *f = *state;
+	struct jet_peer_identity id, no_uri;
+	struct jet_tls_server *ts = NULL;
+	char err[256];
+	const struct {
+		const char *list;
+		bool allowed;
+	} cases[] = {
+		{ NULL, true },
+		{ "", true },
+		{ JET_TESTPKI_CLIENT_URI, true },
+		{ "spiffe://jetstream.test/gateway\t" JET_TESTPKI_CLIENT_URI, true },
+		{ "spiffe://jetstream.test/gateway", false },
+		/* No prefix, suffix or case folding. */
+		{ "spiffe://jetstream.test/building/b1/device/d", false },
+		{ JET_TESTPKI_CLIENT_URI "/", false },
+		{ "SPIFFE://jetstream.test/building/b1/device/d1", false },
+		/* Subject and DNS names are never identities here. */
+		{ "dns://" JET_TESTPKI_CLIENT_DNS, false },
+	};
+
+	assert_int_equal(identity_rc(f, &f->pki.client, &id), JET_OK);
+	assert_int_equal(id.n_uri, 1);
+	no_uri = id;
+	no_uri.n_uri = 0;
+	for (size_t i = 0; i < JET_ARRAY_LEN(cases); i++) {
+		assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, cases[i].list, &ts, err,
+					 sizeof(err)), JET_OK);
+		assert_int_equal(jet_tls_server_peer_allowed(ts, &id), cases[i].allowed);
+		/* Without a URI SAN, or without a certificate, only "no list"
+		 * admits. */
+		assert_int_equal(jet_tls_server_peer_allowed(ts, &no_uri),
+			cases[i].list == NULL || cases[i].list[0] == '\0');
+		assert_int_equal(jet_tls_server_peer_allowed(ts, NULL),
+			cases[i].list == NULL || cases[i].list[0] == '\0');
+		jet_tls_server_free(ts);
+		ts = NULL;
+	}
+	/* The list is kept across a reload. */
+	assert_int_equal(allowed_new(f, JET_MTLS_REQUIRED, "spiffe://jetstream.test/gateway", &ts,
+				 err, sizeof(err)), JET_OK);
+	assert_int_equal(jet_tls_server_reload(ts, err, sizeof(err)), JET_OK);
+	assert_false(jet_tls_server_peer_allowed(ts, &id));
+	jet_tls_server_free(ts);
+}
+
 int
 main(void)
 {
@@ -667,6 +805,8 @@ main(void)
 		cmocka_unit_test(identity_limits),
 		cmocka_unit_test(identity_on_resumed_session),
 		cmocka_unit_test(trust_change_on_reload_ends_resumption),
+		cmocka_unit_test(allowed_peers_validated),
+		cmocka_unit_test(allowed_peers_match_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
